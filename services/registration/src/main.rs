@@ -1,0 +1,94 @@
+//! `rex-registration`: the registration service, and its operator commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use rex_calendar::{Calendar, SystemClock};
+use rex_runtime::db::Db;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rex-registration",
+    version,
+    about = "Atameken's registration of exporters in REX (Order 244-NK)"
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(
+        long,
+        env = "REX_REGISTRATION_DATABASE_URL",
+        default_value = "sqlite://data/registration.db"
+    )]
+    database_url: String,
+    /// Calendar files that add to or replace the built-in years.
+    #[arg(long, env = "REX_CALENDAR_DIR")]
+    calendar_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the gRPC API (the default).
+    Serve {
+        #[arg(
+            long,
+            env = "REX_REGISTRATION_LISTEN",
+            default_value = "127.0.0.1:50051"
+        )]
+        listen: SocketAddr,
+    },
+    /// Retention (RET-1): report what is kept until when.
+    RetentionReport,
+    /// Retention (RET-1): remove documents past their 5-year period now, and list them.
+    RetentionPurge,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    rex_runtime::telemetry::init();
+    let cli = Cli::parse();
+    let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
+    match cli.command.unwrap_or(Command::Serve {
+        listen: "127.0.0.1:50051".parse()?,
+    }) {
+        Command::Serve { listen } => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            rex_registration::serve(
+                listener,
+                &cli.database_url,
+                calendar,
+                Arc::new(SystemClock),
+                rex_runtime::server::shutdown_signal(),
+            )
+            .await
+        }
+        Command::RetentionReport => {
+            let db = Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;
+            println!("documents kept, by the year their retention ends (RET-1):");
+            for (year, count, bytes) in rex_registration::retention::report(&db).await? {
+                println!("{year}: {count} documents, {bytes} bytes");
+            }
+            Ok(())
+        }
+        Command::RetentionPurge => {
+            let db = Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;
+            let report = rex_registration::retention::purge(&db, &SystemClock).await?;
+            println!(
+                "removed {} documents ({} bytes) whose retention ended before {}",
+                report.document_ids.len(),
+                report.bytes,
+                report.as_of
+            );
+            for id in report.document_ids {
+                println!("{id}");
+            }
+            Ok(())
+        }
+    }
+}

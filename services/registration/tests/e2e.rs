@@ -1,0 +1,1471 @@
+//! End-to-end: the registration service over a real socket with a real gRPC client, on SQLite
+//! and on PostgreSQL. Each test names the rule it checks.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use rex_proto::common::{DocumentKind, ImportingCountry, Money};
+use rex_proto::registration::*;
+use tonic::Code;
+
+fn violations(status: &tonic::Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| (v.field, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+// ---- REG-2..4: application No. 1 ---------------------------------------------------------------
+
+async fn reg_2_paper_application_is_stored_with_documents_and_due_dates(mut s: Suite) {
+    let form = form(0, SubmissionChannel::Paper, morning(d("2026-03-19")));
+    let content = form.documents[0].content.clone();
+    let r = s.submit(form).await;
+    let app = r.application.unwrap();
+    assert_eq!(app.status, ApplicationStatus::Received as i32);
+    assert!(app.findings.is_empty(), "{:?}", app.findings);
+    assert_eq!(app.received_on, Some(pdate("2026-03-19")));
+    // REG-9: +3 WD and REG-6: +5 WD across Nauryz, each with its explanation.
+    let refusal = r.refusal_due.unwrap();
+    assert_eq!(
+        (refusal.rule_id.as_str(), refusal.due),
+        ("REG-9", Some(pdate("2026-03-27")))
+    );
+    assert!(
+        refusal.explanation.contains("Nauryz"),
+        "{}",
+        refusal.explanation
+    );
+    let registration = r.registration_due.unwrap();
+    assert_eq!(
+        (registration.rule_id.as_str(), registration.due),
+        ("REG-6", Some(pdate("2026-03-31")))
+    );
+    assert_eq!(registration.skipped.len(), 7, "{:?}", registration.skipped);
+    // The document is stored with its SHA-256; listings carry no content.
+    let got = s
+        .client
+        .get_application(GetApplicationRequest {
+            application_id: app.application_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    let doc = &got.form.unwrap().documents[0];
+    assert!(doc.content.is_empty());
+    assert_eq!(
+        doc.sha256,
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&content))
+    );
+    assert_eq!(doc.size_bytes, content.len() as u64);
+    assert_eq!(
+        doc.keep_until,
+        Some(pdate("2031-03-19")),
+        "RET-1: 5 years from receipt"
+    );
+}
+on_both_backends!(reg_2_paper_application_is_stored_with_documents_and_due_dates);
+
+async fn reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored(
+    mut s: Suite,
+) {
+    let mut f = form(0, SubmissionChannel::Electronic, morning(d("2026-03-19")));
+    f.data.as_mut().unwrap().exporter.as_mut().unwrap().tin = "110340517505".into();
+    let err = s
+        .client
+        .submit_application(SubmitApplicationRequest {
+            idempotency_key: String::new(),
+            form: Some(f),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("form.data.exporter.tin: box 1: BIN/IIN 110340517505 has check digit 5 but its first 11 digits give 4 (REG-2)"), "{}", err.message());
+    assert_eq!(violations(&err)[0].0, "form.data.exporter.tin");
+    assert_eq!(s.count("applications").await, 0);
+    assert_eq!(s.count("documents").await, 0);
+}
+on_both_backends!(
+    reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored
+);
+
+async fn reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule(
+    mut s: Suite,
+) {
+    let mut f = form(1, SubmissionChannel::Paper, morning(d("2026-03-19")));
+    let data = f.data.as_mut().unwrap();
+    data.exporter.as_mut().unwrap().tin = "123".into();
+    data.exporter
+        .as_mut()
+        .unwrap()
+        .name
+        .as_mut()
+        .unwrap()
+        .english
+        .clear();
+    data.contact.as_mut().unwrap().email = "not-an-email".into();
+    data.contact.as_mut().unwrap().phone = "call us".into();
+    data.goods[0].hs_code = "03X".into();
+    f.undertakings.as_mut().unwrap().accepted = false;
+    f.documents.clear();
+    f.documents.push(document(
+        DocumentKind::CommercialDocument,
+        "invoice.pdf",
+        b"%PDF invoice",
+    ));
+    f.representative = Some(Representative {
+        name: "B. Agent".into(),
+        power_of_attorney: None,
+    });
+    let app = s.submit(f).await.application.unwrap();
+    let found: Vec<(String, String, String)> = app
+        .findings
+        .iter()
+        .map(|f| (f.r#box.clone(), f.field.clone(), f.rule_id.clone()))
+        .collect();
+    for expected in [
+        ("1", "form.data.exporter.tin", "REG-2"),
+        ("1", "form.data.exporter.name.english", "REG-4"),
+        ("2", "form.data.contact.email", "REG-2"),
+        ("2", "form.data.contact.phone", "REG-2"),
+        ("4", "form.data.goods[0].hs_code", "REG-2"),
+        ("5", "form.undertakings.accepted", "REG-2"),
+        ("", "form.documents", "REG-3"),
+        ("", "form.representative.power_of_attorney", "REG-3"),
+    ] {
+        assert!(
+            found.contains(&(expected.0.into(), expected.1.into(), expected.2.into())),
+            "missing {expected:?} in {found:?}"
+        );
+    }
+    assert!(
+        app.findings
+            .iter()
+            .any(|f| f.message.contains("BIN/IIN \"123\" must have 12 digits")),
+        "{:?}",
+        app.findings
+    );
+    // An application with findings is refused, not registered.
+    s.authorized_person().await;
+    let err = s
+        .client
+        .register_exporter(RegisterExporterRequest {
+            idempotency_key: String::new(),
+            application_id: app.application_id,
+            authorized_person_id: "AP-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(
+        err.message().contains("refuse it under REG-9"),
+        "{}",
+        err.message()
+    );
+}
+on_both_backends!(
+    reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule
+);
+
+async fn reg_2_hs_chapters_only_when_over_20_headings(mut s: Suite) {
+    let mut f = form(2, SubmissionChannel::Paper, morning(d("2026-03-19")));
+    let data = f.data.as_mut().unwrap();
+    data.goods[0].hs_code = "72".into();
+    data.hs_heading_count = 23;
+    let app = s.submit(f.clone()).await.application.unwrap();
+    assert!(app.findings.is_empty(), "{:?}", app.findings);
+    f.data.as_mut().unwrap().hs_heading_count = 20;
+    let app = s.submit(f).await.application.unwrap();
+    assert_eq!(app.findings.len(), 1, "{:?}", app.findings);
+    assert_eq!(
+        (
+            app.findings[0].field.as_str(),
+            app.findings[0].rule_id.as_str()
+        ),
+        ("form.data.hs_heading_count", "REG-2")
+    );
+}
+on_both_backends!(reg_2_hs_chapters_only_when_over_20_headings);
+
+async fn bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored(mut s: Suite) {
+    let base = form(0, SubmissionChannel::Paper, morning(d("2026-03-19")));
+    let cases: Vec<(&str, ApplicationForm, &str)> = vec![
+        (
+            "zero channel",
+            ApplicationForm {
+                channel: 0,
+                ..base.clone()
+            },
+            "form.channel: must be PAPER or ELECTRONIC (REG-2)",
+        ),
+        (
+            "English as primary",
+            ApplicationForm {
+                primary_language: rex_proto::common::Language::En as i32,
+                ..base.clone()
+            },
+            "form.primary_language: must be KK or RU",
+        ),
+        (
+            "no received_at",
+            ApplicationForm {
+                received_at: None,
+                ..base.clone()
+            },
+            "form.received_at: is required",
+        ),
+        (
+            "future received_at",
+            ApplicationForm {
+                received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
+                    "2026-03-25",
+                )))),
+                ..base.clone()
+            },
+            "is in the future (REG-6)",
+        ),
+        (
+            "bad branch",
+            ApplicationForm {
+                regional_branch_code: "2".into(),
+                ..base.clone()
+            },
+            "form.regional_branch_code: \"2\" must be the 3-digit code of Atameken's regional branch (REG-7)",
+        ),
+        (
+            "damaged document",
+            ApplicationForm {
+                documents: vec![rex_proto::common::Document {
+                    sha256: "00".repeat(32),
+                    ..base.documents[0].clone()
+                }],
+                ..base.clone()
+            },
+            "form.documents[0].sha256: does not match the content's SHA-256",
+        ),
+        (
+            "empty document",
+            ApplicationForm {
+                documents: vec![rex_proto::common::Document {
+                    content: vec![],
+                    sha256: String::new(),
+                    ..base.documents[0].clone()
+                }],
+                ..base.clone()
+            },
+            "form.documents[0].content: is empty",
+        ),
+    ];
+    for (what, f, expected) in cases {
+        let err = s
+            .client
+            .submit_application(SubmitApplicationRequest {
+                idempotency_key: String::new(),
+                form: Some(f),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{what}");
+        assert!(
+            err.message().contains(expected),
+            "{what}: {}",
+            err.message()
+        );
+        assert!(!violations(&err).is_empty(), "{what}: BadRequest details");
+    }
+    let err = s
+        .client
+        .submit_application(SubmitApplicationRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (
+            Code::InvalidArgument,
+            "form: is required: application No. 1 (REG-2)"
+        )
+    );
+    let err = s
+        .client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: "KZREX00231022026001".into(),
+            as_of: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(
+        err.message().starts_with("registration_number: "),
+        "{}",
+        err.message()
+    );
+    assert_eq!(s.count("applications").await, 0);
+    assert_eq!(s.count("documents").await, 0);
+}
+on_both_backends!(bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored);
+
+// ---- REG-6..8: registration ----------------------------------------------------------------------
+
+async fn reg_7_number_has_branch_date_and_sequence_and_reg_6_8(mut s: Suite) {
+    s.authorized_person().await;
+    s.set_today("2026-03-20");
+    let reg = s.registered(0, "2026-03-19").await;
+    assert_eq!(
+        reg.registration_number, "KZREX002190320260001",
+        "branch 002, received 19.03.2026, first of the sequence"
+    );
+    assert_eq!(
+        reg.valid_from,
+        Some(pdate("2026-03-19")),
+        "REG-6: valid from the date received"
+    );
+    assert_eq!(reg.assigned_on, Some(pdate("2026-03-20")));
+    assert_eq!(reg.authorized_person_id, "AP-1");
+    assert_eq!(reg.status, RegistrationStatus::Active as i32);
+    // REG-8: the notice obligation, due 2 WD after registering (20 March + Nauryz -> 27 March).
+    let step = reg.notice_step.unwrap();
+    assert_eq!(
+        (step.rule_id.as_str(), step.due.unwrap().due),
+        ("REG-8", Some(pdate("2026-03-27")))
+    );
+    let notices: Vec<_> = s
+        .notices()
+        .await
+        .into_iter()
+        .filter(|n| n.rule_id != "REG-13")
+        .collect();
+    assert_eq!(notices.len(), 1);
+    let n = &notices[0];
+    assert_eq!(
+        (n.kind.as_str(), n.rule_id.as_str(), n.due_on),
+        ("REGISTRATION_CONFIRMED", "REG-8", d("2026-03-27"))
+    );
+    assert_eq!(n.recipient, tin(0));
+    assert_eq!(n.facts["registration_number"], "KZREX002190320260001");
+    assert_eq!(n.facts["application_registration_date"], "2026-03-19");
+    assert_eq!(n.facts["assigned_on"], "2026-03-20");
+    // The next one continues the sequence, with its own branch and date.
+    let second = s.registered(1, "2026-03-20").await;
+    assert_eq!(second.registration_number, "KZREX006200320260002");
+    // The application is REGISTERED and carries the number.
+    let apps = s
+        .client
+        .list_applications(ListApplicationsRequest {
+            status: ApplicationStatus::Registered as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(apps.applications.len(), 2);
+}
+on_both_backends!(reg_7_number_has_branch_date_and_sequence_and_reg_6_8);
+
+async fn reg_7_concurrent_officers_never_get_the_same_number(mut s: Suite) {
+    s.authorized_person().await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(
+            s.submit(form(i, SubmissionChannel::Paper, morning(d("2026-03-19"))))
+                .await
+                .application
+                .unwrap()
+                .application_id,
+        );
+    }
+    let mut tasks = Vec::new();
+    for id in ids {
+        let mut client = s.client.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .register_exporter(RegisterExporterRequest {
+                    idempotency_key: String::new(),
+                    application_id: id,
+                    authorized_person_id: "AP-1".into(),
+                })
+                .await
+                .map(|r| r.into_inner().registration.unwrap().registration_number)
+        }));
+    }
+    let mut numbers = Vec::new();
+    for t in tasks {
+        numbers.push(t.await.unwrap().unwrap());
+    }
+    let mut sequences: Vec<u32> = numbers.iter().map(|n| n[16..].parse().unwrap()).collect();
+    sequences.sort();
+    assert_eq!(sequences, (1..=10).collect::<Vec<u32>>(), "{numbers:?}");
+}
+on_both_backends!(reg_7_concurrent_officers_never_get_the_same_number);
+
+async fn reg_7_sequence_used_up_is_resource_exhausted(mut s: Suite) {
+    s.authorized_person().await;
+    {
+        let mut conn = s.db.pool.acquire().await.unwrap();
+        rex_registration::store::set_sequence(&mut conn, 9998)
+            .await
+            .unwrap();
+    }
+    let last = s.registered(0, "2026-03-19").await;
+    assert!(last.registration_number.ends_with("9999"));
+    let app = s
+        .submit(form(1, SubmissionChannel::Paper, morning(d("2026-03-19"))))
+        .await
+        .application
+        .unwrap();
+    let err = s
+        .client
+        .register_exporter(RegisterExporterRequest {
+            idempotency_key: String::new(),
+            application_id: app.application_id.clone(),
+            authorized_person_id: "AP-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert!(err.message().contains("REG-7"), "{}", err.message());
+    let still = s
+        .client
+        .get_application(GetApplicationRequest {
+            application_id: app.application_id,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    assert_eq!(
+        still.status,
+        ApplicationStatus::Received as i32,
+        "nothing changed"
+    );
+}
+on_both_backends!(reg_7_sequence_used_up_is_resource_exhausted);
+
+async fn reg_6_only_an_active_authorized_person_registers(mut s: Suite) {
+    let app = s
+        .submit(form(0, SubmissionChannel::Paper, morning(d("2026-03-19"))))
+        .await
+        .application
+        .unwrap();
+    let err = s
+        .client
+        .register_exporter(RegisterExporterRequest {
+            idempotency_key: String::new(),
+            application_id: app.application_id,
+            authorized_person_id: "nobody".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(err.message().contains("REG-13"), "{}", err.message());
+}
+on_both_backends!(reg_6_only_an_active_authorized_person_registers);
+
+// ---- REG-9, REG-10 -------------------------------------------------------------------------------
+
+async fn reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days(mut s: Suite) {
+    let app = s
+        .submit(form(
+            3,
+            SubmissionChannel::Electronic,
+            morning(d("2026-03-19")),
+        ))
+        .await
+        .application
+        .unwrap();
+    let refused = s
+        .client
+        .refuse_application(RefuseApplicationRequest {
+            idempotency_key: "refuse-1".into(),
+            application_id: app.application_id.clone(),
+            reasons: vec![
+                RefusalReason::IncompleteDocuments as i32,
+                RefusalReason::GoodsNotOriginating as i32,
+            ],
+            explanation: "The certificate of origin does not cover heading 0409.".into(),
+            officer_id: "AP-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    assert_eq!(refused.status, ApplicationStatus::Refused as i32);
+    assert_eq!(refused.refusal_reasons.len(), 2);
+    let step = refused.refusal_step.unwrap();
+    assert_eq!(step.state, rex_proto::common::StepState::Completed as i32);
+    let n = &s.notices().await[0];
+    assert_eq!(
+        (
+            n.kind.as_str(),
+            n.rule_id.as_str(),
+            n.due_on,
+            n.channel.as_str()
+        ),
+        ("APPLICATION_REFUSED", "REG-9", d("2026-03-27"), "INBOX")
+    );
+    assert!(
+        n.facts["refusal_reasons"]
+            .as_str()
+            .unwrap()
+            .contains("REFUSAL_REASON_GOODS_NOT_ORIGINATING")
+    );
+    // Refusing again is the wrong state; empty reasons are bad input.
+    let again = s
+        .client
+        .refuse_application(RefuseApplicationRequest {
+            idempotency_key: String::new(),
+            application_id: app.application_id.clone(),
+            reasons: vec![RefusalReason::IncompleteDocuments as i32],
+            explanation: "x".into(),
+            officer_id: "AP-1".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+    let bad = s
+        .client
+        .refuse_application(RefuseApplicationRequest {
+            application_id: app.application_id,
+            officer_id: "AP-1".into(),
+            explanation: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert!(
+        bad.message()
+            .contains("reasons: at least one RefusalReason is required (REG-9)"),
+        "{}",
+        bad.message()
+    );
+}
+on_both_backends!(reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days);
+
+async fn reg_10_an_exporter_is_registered_once(mut s: Suite) {
+    s.authorized_person().await;
+    let reg = s.registered(0, "2026-03-19").await;
+    // Electronic: refused at the door.
+    let err = s
+        .client
+        .submit_application(SubmitApplicationRequest {
+            idempotency_key: String::new(),
+            form: Some(form(
+                0,
+                SubmissionChannel::Electronic,
+                morning(d("2026-03-19")),
+            )),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert!(
+        err.message().contains(&reg.registration_number) && err.message().contains("REG-10"),
+        "{}",
+        err.message()
+    );
+    // Paper: received with the finding.
+    let app = s
+        .submit(form(0, SubmissionChannel::Paper, morning(d("2026-03-19"))))
+        .await
+        .application
+        .unwrap();
+    assert!(
+        app.findings.iter().any(|f| f.rule_id == "REG-10"),
+        "{:?}",
+        app.findings
+    );
+}
+on_both_backends!(reg_10_an_exporter_is_registered_once);
+
+// ---- REV-1..5 -------------------------------------------------------------------------------------
+
+async fn rev_1_2_revocation_by_the_ministry_and_the_public_lookup(mut s: Suite) {
+    s.authorized_person().await;
+    let reg = s.registered(0, "2026-03-19").await;
+    let number = reg.registration_number.clone();
+    s.set_today("2026-06-10");
+    // The Ministry's request needs its case reference.
+    let bad = s
+        .client
+        .revoke_registration(RevokeRegistrationRequest {
+            registration_number: number.clone(),
+            ground: RevocationGround::GspConditionsNotMet as i32,
+            revoked_on: Some(pdate("2026-06-10")),
+            requested_by: "MINISTRY".into(),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert!(
+        bad.message().contains("case_reference"),
+        "{}",
+        bad.message()
+    );
+    let revoked = s
+        .client
+        .revoke_registration(RevokeRegistrationRequest {
+            idempotency_key: "rev-1".into(),
+            registration_number: number.clone(),
+            ground: RevocationGround::GspConditionsNotMet as i32,
+            revoked_on: Some(pdate("2026-06-10")),
+            requested_by: "MINISTRY".into(),
+            case_reference: "MTI-VER-2026-0042".into(),
+            explanation: "Verification found the goods not originating.".into(),
+            documents: vec![document(
+                DocumentKind::RevocationRequest,
+                "ministry-request.pdf",
+                b"%PDF request",
+            )],
+            officer_id: "AP-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(revoked.status, RegistrationStatus::Revoked as i32);
+    let rev = &revoked.revocations[0];
+    assert_eq!(rev.case_reference, "MTI-VER-2026-0042");
+    assert_eq!(
+        rev.notice_step.as_ref().unwrap().due.as_ref().unwrap().due,
+        Some(pdate("2026-06-15")),
+        "REV-2: +3 WD"
+    );
+    let n = s
+        .notices()
+        .await
+        .into_iter()
+        .find(|n| n.kind == "REGISTRATION_REVOKED")
+        .unwrap();
+    assert_eq!((n.rule_id.as_str(), n.due_on), ("REV-2", d("2026-06-15")));
+    assert_eq!(
+        n.facts["ground"],
+        "REVOCATION_GROUND_GSP_CONDITIONS_NOT_MET"
+    );
+    // Lookup as of dates: before validity, valid, revoked.
+    let look = |as_of: &str| LookupRegistrationRequest {
+        registration_number: number.clone(),
+        as_of: Some(pdate(as_of)),
+    };
+    let before = s
+        .client
+        .lookup_registration(look("2026-03-18"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(before.status, LookupStatus::NotYetValid as i32);
+    let valid = s
+        .client
+        .lookup_registration(look("2026-06-09"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(valid.status, LookupStatus::Valid as i32);
+    let gone = s
+        .client
+        .lookup_registration(look("2026-06-10"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (gone.status, gone.revoked_on),
+        (LookupStatus::Revoked as i32, Some(pdate("2026-06-10")))
+    );
+    // Revoking twice is the wrong state.
+    let twice = s
+        .client
+        .revoke_registration(RevokeRegistrationRequest {
+            registration_number: number.clone(),
+            ground: RevocationGround::ExporterRequest as i32,
+            revoked_on: Some(pdate("2026-06-10")),
+            requested_by: "EXPORTER".into(),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+}
+on_both_backends!(rev_1_2_revocation_by_the_ministry_and_the_public_lookup);
+
+async fn rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_one_back(
+    mut s: Suite,
+) {
+    s.authorized_person().await;
+    let first = s.registered(0, "2026-03-19").await.registration_number;
+    s.set_today("2026-04-01");
+    s.client
+        .revoke_registration(RevokeRegistrationRequest {
+            registration_number: first.clone(),
+            ground: RevocationGround::ExporterRequest as i32,
+            revoked_on: Some(pdate("2026-04-01")),
+            requested_by: "EXPORTER".into(),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // REV-5 before anything else: the court annuls, the same number is active again.
+    s.set_today("2026-05-04");
+    let back = s
+        .client
+        .reinstate_registration(ReinstateRegistrationRequest {
+            idempotency_key: String::new(),
+            registration_number: first.clone(),
+            court_reference: "SMEC Almaty 2-1234/2026".into(),
+            court_decision_on: Some(pdate("2026-04-30")),
+            court_decision: Some(document(
+                DocumentKind::CourtDecision,
+                "decision.pdf",
+                b"%PDF decision",
+            )),
+            officer_id: "AP-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(
+        (back.registration_number.as_str(), back.status),
+        (first.as_str(), RegistrationStatus::Active as i32)
+    );
+    assert_eq!(
+        back.revocations[0].court_reference,
+        "SMEC Almaty 2-1234/2026"
+    );
+    let view = s
+        .client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: first.clone(),
+            as_of: Some(pdate("2026-04-15")),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        view.status,
+        LookupStatus::Valid as i32,
+        "an annulled revocation never took effect"
+    );
+    assert!(
+        s.notices()
+            .await
+            .iter()
+            .any(|n| n.kind == "REGISTRATION_REINSTATED")
+    );
+    // Revoked again; REV-4: a new application gets a new number, REV-3: never the old one.
+    s.client
+        .revoke_registration(RevokeRegistrationRequest {
+            registration_number: first.clone(),
+            ground: RevocationGround::ExporterRequest as i32,
+            revoked_on: Some(pdate("2026-05-04")),
+            requested_by: "EXPORTER".into(),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let second = s.registered(0, "2026-05-04").await.registration_number;
+    assert_ne!(second, first);
+    assert_eq!(second, "KZREX002040520260002");
+    // Now a court annulling the second revocation would make two active registrations.
+    let err = s
+        .client
+        .reinstate_registration(ReinstateRegistrationRequest {
+            registration_number: first.clone(),
+            court_reference: "SMEC 2".into(),
+            court_decision_on: Some(pdate("2026-05-04")),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(err.message().contains("REG-10"), "{}", err.message());
+}
+on_both_backends!(rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_one_back);
+
+// ---- REG-5: public lookup --------------------------------------------------------------------------
+
+async fn reg_5_lookup_publishes_only_what_the_exporter_consented_to(mut s: Suite) {
+    s.authorized_person().await;
+    let consented = s.registered(0, "2026-03-19").await.registration_number;
+    let withheld = s.registered(1, "2026-03-19").await.registration_number;
+    let view = s
+        .client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: consented,
+            as_of: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(view.published);
+    assert_eq!(view.name.unwrap().english, "Altyn Dan LLP");
+    assert_eq!(view.goods.len(), 2);
+    assert!(view.contact.is_some());
+    let view = s
+        .client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: withheld.clone(),
+            as_of: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!view.published);
+    assert!(
+        view.name.is_none()
+            && view.address.is_none()
+            && view.contact.is_none()
+            && view.goods.is_empty()
+            && view.activities.is_empty()
+    );
+    assert_eq!(
+        (view.valid_from, view.assigned_on),
+        (Some(pdate("2026-03-19")), Some(pdate("2026-03-19")))
+    );
+    let unknown = s
+        .client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: "KZREX002190320269999".into(),
+            as_of: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+}
+on_both_backends!(reg_5_lookup_publishes_only_what_the_exporter_consented_to);
+
+// ---- CHG-1..3 ---------------------------------------------------------------------------------------
+
+async fn chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days(mut s: Suite) {
+    s.authorized_person().await;
+    let number = s.registered(0, "2026-03-19").await.registration_number;
+    s.set_today("2026-04-10");
+    let mut proposed = data(0);
+    proposed.contact.as_mut().unwrap().phone = "+7 727 999 0000".into();
+    let change = s
+        .client
+        .submit_change(SubmitChangeRequest {
+            idempotency_key: String::new(),
+            registration_number: number.clone(),
+            proposed: Some(proposed.clone()),
+            reason: "New office telephone".into(),
+            changed_on: Some(pdate("2026-04-01")),
+            documents: vec![],
+            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
+                "2026-04-09",
+            )))),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .change
+        .unwrap();
+    assert_eq!(change.categories, vec![ChangeCategory::Contact as i32]);
+    assert!(
+        change.late,
+        "changed 1 April, due 6 April (3 WD), received 9 April"
+    );
+    assert_eq!(change.notice_due.unwrap().due, Some(pdate("2026-04-06")));
+    let step = change.decision_step.unwrap();
+    assert_eq!(
+        (step.rule_id.as_str(), step.due.unwrap().due),
+        ("CHG-2", Some(pdate("2026-04-19")))
+    );
+    assert!(change.findings.is_empty(), "{:?}", change.findings);
+    let decided = s
+        .client
+        .decide_change(DecideChangeRequest {
+            idempotency_key: String::new(),
+            change_id: change.change_id,
+            accept: true,
+            refusal_reasons: String::new(),
+            officer_id: "AP-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        decided.change.unwrap().status,
+        ChangeStatus::Accepted as i32
+    );
+    assert_eq!(
+        decided
+            .registration
+            .unwrap()
+            .data
+            .unwrap()
+            .contact
+            .unwrap()
+            .phone,
+        "+7 727 999 0000"
+    );
+    let n = s
+        .notices()
+        .await
+        .into_iter()
+        .find(|n| n.kind == "CHANGE_ACCEPTED")
+        .unwrap();
+    assert_eq!((n.rule_id.as_str(), n.due_on), ("CHG-2", d("2026-04-19")));
+}
+on_both_backends!(chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days);
+
+async fn chg_1_3_a_name_change_needs_documents_and_is_refused_without_them(mut s: Suite) {
+    s.authorized_person().await;
+    let number = s.registered(0, "2026-03-19").await.registration_number;
+    let mut proposed = data(0);
+    proposed
+        .exporter
+        .as_mut()
+        .unwrap()
+        .name
+        .as_mut()
+        .unwrap()
+        .english = "Altyn Dan Group LLP".into();
+    let change = s
+        .client
+        .submit_change(SubmitChangeRequest {
+            registration_number: number.clone(),
+            proposed: Some(proposed),
+            reason: "Renamed".into(),
+            changed_on: Some(pdate("2026-03-19")),
+            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
+                "2026-03-19",
+            )))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .change
+        .unwrap();
+    assert!(!change.late);
+    assert!(
+        change
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "CHG-1" && f.field == "documents"),
+        "{:?}",
+        change.findings
+    );
+    let err = s
+        .client
+        .decide_change(DecideChangeRequest {
+            change_id: change.change_id.clone(),
+            accept: true,
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(err.message().contains("CHG-3"), "{}", err.message());
+    let refused = s
+        .client
+        .decide_change(DecideChangeRequest {
+            change_id: change.change_id,
+            accept: false,
+            refusal_reasons: "No supporting documents (CHG-1).".into(),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(refused.change.unwrap().status, ChangeStatus::Refused as i32);
+    assert_eq!(
+        refused
+            .registration
+            .unwrap()
+            .data
+            .unwrap()
+            .exporter
+            .unwrap()
+            .name
+            .unwrap()
+            .english,
+        "Altyn Dan LLP",
+        "unchanged"
+    );
+    assert!(s.notices().await.iter().any(|n| n.kind == "CHANGE_REFUSED"));
+    // Proposing the same data is no change at all.
+    let none = s
+        .client
+        .submit_change(SubmitChangeRequest {
+            registration_number: number,
+            proposed: Some(data(0)),
+            reason: "x".into(),
+            changed_on: Some(pdate("2026-03-19")),
+            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
+                "2026-03-19",
+            )))),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(none.code(), Code::InvalidArgument);
+}
+on_both_backends!(chg_1_3_a_name_change_needs_documents_and_is_refused_without_them);
+
+// ---- VER-4/5: dossier --------------------------------------------------------------------------
+
+async fn ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney(mut s: Suite) {
+    s.authorized_person().await;
+    let mut f = form(4, SubmissionChannel::Paper, morning(d("2026-03-19")));
+    f.documents.push(document(
+        DocumentKind::CommercialDocument,
+        "invoice-17.pdf",
+        b"%PDF invoice 17",
+    ));
+    f.representative = Some(Representative {
+        name: "B. Agent".into(),
+        power_of_attorney: Some(document(
+            DocumentKind::PowerOfAttorney,
+            "poa.pdf",
+            b"%PDF power of attorney",
+        )),
+    });
+    let app = s.submit(f).await.application.unwrap();
+    assert!(app.findings.is_empty(), "{:?}", app.findings);
+    let reg = s
+        .client
+        .register_exporter(RegisterExporterRequest {
+            idempotency_key: String::new(),
+            application_id: app.application_id,
+            authorized_person_id: "AP-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    let dossier = s
+        .client
+        .get_dossier(GetDossierRequest {
+            registration_number: reg.registration_number.clone(),
+            case_reference: "MTI-VER-1".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(dossier.documents.len(), 2);
+    assert_eq!(dossier.documents[1].content, b"%PDF invoice 17");
+    assert_eq!(
+        dossier.power_of_attorney.unwrap().content,
+        b"%PDF power of attorney"
+    );
+    let form = dossier.application.unwrap().form.unwrap();
+    assert_eq!(form.data.unwrap().exporter.unwrap().tin, tin(4));
+    assert_eq!(form.undertakings.unwrap().signatory_name, "A. Director");
+    assert_eq!(s.count("dossier_requests").await, 1);
+}
+on_both_backends!(ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney);
+
+// ---- REG-12: statements on origin ----------------------------------------------------------------
+
+async fn reg_12_statement_threshold_number_and_dates(mut s: Suite) {
+    s.authorized_person().await;
+    let number = s.registered(0, "2026-03-19").await.registration_number;
+    let check = |country: ImportingCountry,
+                 amount: &str,
+                 currency: &str,
+                 rate: &str,
+                 date: &str,
+                 number: &str,
+                 text: &str| ValidateStatementRequest {
+        importing_country: country as i32,
+        value: Some(Money {
+            currency_code: currency.into(),
+            amount: amount.into(),
+        }),
+        exchange_rate: rate.into(),
+        statement_date: Some(pdate(date)),
+        registration_number: number.into(),
+        statement_text: text.into(),
+    };
+    let reasons =
+        |r: &ValidateStatementResponse| r.findings.iter().map(|f| f.reason).collect::<Vec<_>>();
+    // At the threshold: no number needed.
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::Ch,
+            "10300.00",
+            "CHF",
+            "",
+            "2026-04-01",
+            "",
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.valid);
+    assert_eq!(reasons(&r), vec![StatementReason::BelowThreshold as i32]);
+    // Above it: a number is required.
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::No,
+            "60000.01",
+            "NOK",
+            "",
+            "2026-04-01",
+            "",
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!r.valid);
+    assert_eq!(reasons(&r), vec![StatementReason::NumberRequired as i32]);
+    assert!(r.findings[0].message.contains("REG-12"));
+    // Another currency needs a rate; with it, EUR 10,000 x 11.7 = NOK 117,000.
+    let err = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::No,
+            "10000",
+            "EUR",
+            "",
+            "2026-04-01",
+            "",
+            "",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(
+        err.message()
+            .starts_with("exchange_rate: is required for a value in EUR"),
+        "{}",
+        err.message()
+    );
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::No,
+            "10000",
+            "EUR",
+            "11.7",
+            "2026-04-01",
+            &number,
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.valid, "{:?}", r.findings);
+    assert_eq!(
+        r.value_in_threshold_currency.as_ref().unwrap().amount,
+        "117000.00"
+    );
+    assert_eq!(reasons(&r), vec![StatementReason::NumberValid as i32]);
+    // Not yet valid, unknown, malformed.
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::Ch,
+            "20000",
+            "CHF",
+            "",
+            "2026-03-18",
+            &number,
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reasons(&r), vec![StatementReason::NotYetValid as i32]);
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::Ch,
+            "20000",
+            "CHF",
+            "",
+            "2026-04-01",
+            "KZREX002190320260099",
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reasons(&r), vec![StatementReason::UnknownNumber as i32]);
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::Ch,
+            "20000",
+            "CHF",
+            "",
+            "2026-04-01",
+            "KZREX00219032026",
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reasons(&r), vec![StatementReason::MalformedNumber as i32]);
+    // The printed text: number, criterion and country read from it.
+    let text = format!(
+        "The exporter Altyn Dan LLP, Almaty, Raiymbek ave. 221, {number} of the products covered by this document declares that, except where otherwise clearly indicated, these products are of Kazakhstan preferential origin according to rules of origin of the Generalized System of Preferences of the Kingdom of Norway and that the origin criterion met is W 11.01."
+    );
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::No,
+            "80000",
+            "NOK",
+            "",
+            "2026-04-01",
+            "",
+            &text,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.valid, "{:?}", r.findings);
+    let parsed = r.parsed.unwrap();
+    assert_eq!(
+        (
+            parsed.registration_number.as_str(),
+            parsed.origin_criterion.as_str(),
+            parsed.hs_code.as_str()
+        ),
+        (number.as_str(), "W", "11.01")
+    );
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::Ch,
+            "80000",
+            "CHF",
+            "",
+            "2026-04-01",
+            "",
+            &text,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!r.valid);
+    assert!(reasons(&r).contains(&(StatementReason::CountryMismatch as i32)));
+    // Revoked on the statement's date.
+    s.client
+        .revoke_registration(RevokeRegistrationRequest {
+            registration_number: number.clone(),
+            ground: RevocationGround::ExporterRequest as i32,
+            revoked_on: Some(pdate("2026-05-01")),
+            requested_by: "EXPORTER".into(),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::Ch,
+            "20000",
+            "CHF",
+            "",
+            "2026-05-02",
+            &number,
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reasons(&r), vec![StatementReason::Revoked as i32]);
+    let r = s
+        .client
+        .validate_statement(check(
+            ImportingCountry::Ch,
+            "20000",
+            "CHF",
+            "",
+            "2026-04-30",
+            &number,
+            "",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reasons(&r), vec![StatementReason::NumberValid as i32]);
+}
+on_both_backends!(reg_12_statement_threshold_number_and_dates);
+
+// ---- REG-13 --------------------------------------------------------------------------------------
+
+async fn reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry(mut s: Suite) {
+    s.authorized_person().await;
+    s.authorized_person().await; // the same details again: no change, no notice
+    let mut person = s
+        .client
+        .list_authorized_persons(ListAuthorizedPersonsRequest {
+            include_inactive: true,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .persons
+        .remove(0);
+    person.active = false;
+    s.client
+        .save_authorized_person(SaveAuthorizedPersonRequest {
+            idempotency_key: String::new(),
+            person: Some(person),
+        })
+        .await
+        .unwrap();
+    let notices: Vec<_> = s
+        .notices()
+        .await
+        .into_iter()
+        .filter(|n| n.kind == "AUTHORIZED_PERSONS_CHANGED")
+        .collect();
+    assert_eq!(notices.len(), 2);
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.recipient == "MINISTRY" && n.rule_id == "REG-13")
+    );
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.facts["active"] == "false" && n.facts["change"] == "updated"),
+        "{notices:?}"
+    );
+    assert!(
+        s.client
+            .list_authorized_persons(ListAuthorizedPersonsRequest {
+                include_inactive: false
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .persons
+            .is_empty()
+    );
+}
+on_both_backends!(reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry);
+
+// ---- Idempotency -------------------------------------------------------------------------------------
+
+async fn idempotency_same_key_same_request_returns_the_first_result(mut s: Suite) {
+    let request = SubmitApplicationRequest {
+        idempotency_key: "bus-42".into(),
+        form: Some(form(0, SubmissionChannel::Paper, morning(d("2026-03-19")))),
+    };
+    let first = s
+        .client
+        .submit_application(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let again = s
+        .client
+        .submit_application(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first, again);
+    assert_eq!(s.count("applications").await, 1);
+    let other = SubmitApplicationRequest {
+        idempotency_key: "bus-42".into(),
+        form: Some(form(1, SubmissionChannel::Paper, morning(d("2026-03-19")))),
+    };
+    let err = s.client.submit_application(other).await.unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert_eq!(s.count("applications").await, 1);
+}
+on_both_backends!(idempotency_same_key_same_request_returns_the_first_result);
+
+// ---- RET-1 ---------------------------------------------------------------------------------------------
+
+async fn ret_1_documents_are_removed_only_after_5_years(mut s: Suite) {
+    s.authorized_person().await;
+    s.registered(0, "2026-03-19").await;
+    let clock = s.clock.clone();
+    clock.set_local(
+        d("2031-03-19"),
+        chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+    );
+    let report = rex_registration::retention::purge(&s.db, clock.as_ref())
+        .await
+        .unwrap();
+    assert!(
+        report.document_ids.is_empty(),
+        "kept until 2031-03-19 inclusive"
+    );
+    let size = form(0, SubmissionChannel::Paper, morning(d("2026-03-19"))).documents[0]
+        .content
+        .len() as i64;
+    assert_eq!(
+        rex_registration::retention::report(&s.db).await.unwrap(),
+        vec![("2031".to_owned(), 1, size)]
+    );
+    clock.set_local(
+        d("2031-03-20"),
+        chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
+    );
+    let report = rex_registration::retention::purge(&s.db, clock.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(report.document_ids.len(), 1);
+    assert_eq!(report.bytes, size);
+    assert!(
+        rex_registration::retention::report(&s.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.count("retention_log").await,
+        1,
+        "the run that removed something is logged"
+    );
+}
+on_both_backends!(ret_1_documents_are_removed_only_after_5_years);
+
+// ---- Health and reflection ----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_serving_for_standard_clients() {
+    let s = start(Backend::Sqlite).await.unwrap();
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", s.addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let r = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: rex_registration::SERVICE_NAME.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        r.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+}

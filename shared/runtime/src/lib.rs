@@ -1,0 +1,7 @@
+//! What every service of the suite shares at run time.
+
+pub mod convert;
+pub mod db;
+pub mod server;
+pub mod status;
+pub mod telemetry;

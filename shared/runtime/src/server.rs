@@ -1,0 +1,98 @@
+//! Serving a service: health, reflection, graceful shutdown.
+
+use std::future::Future;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::Routes;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+/// Serves `routes` on `listener` with `grpc.health.v1.Health` (SERVING for `service_name` and
+/// the whole server) and server reflection, until `shutdown` resolves. On shutdown the health
+/// status turns NOT_SERVING first, then in-flight calls finish.
+pub async fn serve(
+    listener: TcpListener,
+    routes: Routes,
+    service_name: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status(service_name, ServingStatus::Serving)
+        .await;
+    reporter
+        .set_service_status("", ServingStatus::Serving)
+        .await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(rex_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("reflection service")?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(rex_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .context("reflection service")?;
+    let routes = routes
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    let name = service_name.to_owned();
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!(service = %name, "shutting down: NOT_SERVING, finishing in-flight calls");
+        reporter
+            .set_service_status(&name, ServingStatus::NotServing)
+            .await;
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        let _ = started_tx.send(());
+    };
+    let server = Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown);
+    // Clients that keep idle connections open must not hold the process past the grace period.
+    let grace_over = async {
+        if started_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result.context("gRPC server failed"),
+        () = grace_over => {
+            tracing::warn!(grace_seconds = SHUTDOWN_GRACE.as_secs(), "grace period over: closing the remaining connections");
+            Ok(())
+        }
+    }
+}
+
+/// How long in-flight calls get to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,82 @@
+//! `rex-suite up` as a user runs it: a process, a real socket, SIGTERM to stop.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use rex_proto::registration::LookupRegistrationRequest;
+use rex_proto::registration::registration_service_client::RegistrationServiceClient;
+
+#[tokio::test]
+async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+        .args(["up", "--registration-port", "0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first.split_whitespace().nth(1).unwrap().to_owned();
+    assert!(addr.starts_with("127.0.0.1:"), "{first}");
+
+    let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
+    let status = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    assert_eq!(
+        status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    let mut client = RegistrationServiceClient::new(channel);
+    let err = client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: "KZREX002190320260001".into(),
+            as_of: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::NotFound);
+    assert!(
+        data.join("registration.db").exists(),
+        "SQLite under --data-dir"
+    );
+
+    // Clients hang up, then the operator stops the suite.
+    drop(client);
+    drop(health);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let code = child.wait().unwrap();
+    assert_eq!(code.code(), Some(0), "graceful stop exits 0");
+}
+
+#[test]
+fn up_refuses_a_non_loopback_host() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+        .args(["up", "--host", "0.0.0.0", "--registration-port", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback only"));
+}
