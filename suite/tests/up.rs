@@ -80,3 +80,69 @@ fn up_refuses_a_non_loopback_host() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback only"));
 }
+
+/// The README's walkthrough, run with Python grpcio over reflection against `rex-suite up`.
+#[tokio::test]
+async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = match std::env::var_os("REX_CROSSCHECK_PYTHON") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => {
+            let out = Command::new("bash")
+                .arg(root.join(".ci/python-env"))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+        .args(["up", "--registration-port", "0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let out = Command::new(python)
+        .arg(root.join("docs/walkthrough.py"))
+        .arg(&addr)
+        .output()
+        .unwrap();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "walkthrough failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("KZREX002") && last.ends_with("LOOKUP_STATUS_REVOKED"),
+        "{last}"
+    );
+    assert!(
+        stdout.contains("LOOKUP_STATUS_VALID"),
+        "looked up while active"
+    );
+    assert!(
+        stdout.contains("STATEMENT_REASON_NUMBER_VALID"),
+        "statement checked"
+    );
+}
