@@ -1469,3 +1469,97 @@ async fn health_reports_serving_for_standard_clients() {
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
 }
+
+// ---- REG-11, listings ------------------------------------------------------------------------------
+
+async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: Suite) {
+    s.authorized_person().await;
+    let reg = s.registered(0, "2026-03-19").await;
+    let full = s
+        .client
+        .get_registration(GetRegistrationRequest {
+            registration_number: reg.registration_number.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(full, reg);
+    let far = s
+        .client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: reg.registration_number,
+            as_of: Some(pdate("2090-12-31")),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        far.status,
+        LookupStatus::Valid as i32,
+        "REG-11: a registration has no expiry"
+    );
+    // REG-6: an application received on 19 March is due for registration on 31 March.
+    let waiting = s
+        .submit(form(1, SubmissionChannel::Paper, morning(d("2026-03-19"))))
+        .await
+        .application
+        .unwrap();
+    let overdue = |s: &mut Suite| {
+        let mut client = s.client.clone();
+        async move {
+            client
+                .list_applications(ListApplicationsRequest {
+                    overdue_only: true,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .applications
+        }
+    };
+    s.set_today("2026-03-31");
+    assert!(overdue(&mut s).await.is_empty(), "due today is not overdue");
+    s.set_today("2026-04-01");
+    let late = overdue(&mut s).await;
+    assert_eq!(late.len(), 1);
+    assert_eq!(late[0].application_id, waiting.application_id);
+    assert_eq!(
+        late[0].registration_step.as_ref().unwrap().state,
+        rex_proto::common::StepState::Overdue as i32
+    );
+    // Pages: one at a time, oldest first, until the token runs out.
+    let mut token = String::new();
+    let mut seen = Vec::new();
+    loop {
+        let page = s
+            .client
+            .list_applications(ListApplicationsRequest {
+                page_size: 1,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        seen.extend(page.applications.into_iter().map(|a| a.application_id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(seen.len(), 2);
+    let by_tin = s
+        .client
+        .list_applications(ListApplicationsRequest {
+            exporter_tin: tin(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_tin.applications.len(), 1);
+}
+on_both_backends!(reg_11_no_expiry_and_overdue_applications_are_listed);
