@@ -708,17 +708,7 @@ async fn rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_on
     s.authorized_person().await;
     let first = s.registered(0, "2026-03-19").await.registration_number;
     s.set_today("2026-04-01");
-    s.client
-        .revoke_registration(RevokeRegistrationRequest {
-            registration_number: first.clone(),
-            ground: RevocationGround::ExporterRequest as i32,
-            revoked_on: Some(pdate("2026-04-01")),
-            requested_by: "EXPORTER".into(),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    s.revoke_at_exporters_request(&first, "2026-04-01").await;
     // REV-5 before anything else: the court annuls, the same number is active again.
     s.set_today("2026-05-04");
     let back = s
@@ -769,17 +759,7 @@ async fn rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_on
             .any(|n| n.kind == "REGISTRATION_REINSTATED")
     );
     // Revoked again; REV-4: a new application gets a new number, REV-3: never the old one.
-    s.client
-        .revoke_registration(RevokeRegistrationRequest {
-            registration_number: first.clone(),
-            ground: RevocationGround::ExporterRequest as i32,
-            revoked_on: Some(pdate("2026-05-04")),
-            requested_by: "EXPORTER".into(),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    s.revoke_at_exporters_request(&first, "2026-05-04").await;
     let second = s.registered(0, "2026-05-04").await.registration_number;
     assert_ne!(second, first);
     assert_eq!(second, "KZREX002040520260002");
@@ -1043,19 +1023,7 @@ async fn ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney(m
         )),
     });
     let app = s.submit(f).await.application.unwrap();
-    assert!(app.findings.is_empty(), "{:?}", app.findings);
-    let reg = s
-        .client
-        .register_exporter(RegisterExporterRequest {
-            idempotency_key: String::new(),
-            application_id: app.application_id,
-            authorized_person_id: "AP-1".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .registration
-        .unwrap();
+    let reg = s.register(app).await;
     let dossier = s
         .client
         .get_dossier(GetDossierRequest {
@@ -1269,17 +1237,7 @@ async fn reg_12_statement_threshold_number_and_dates(mut s: Suite) {
     assert!(!r.valid);
     assert!(reasons(&r).contains(&(StatementReason::CountryMismatch as i32)));
     // Revoked on the statement's date.
-    s.client
-        .revoke_registration(RevokeRegistrationRequest {
-            registration_number: number.clone(),
-            ground: RevocationGround::ExporterRequest as i32,
-            revoked_on: Some(pdate("2026-05-01")),
-            requested_by: "EXPORTER".into(),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    s.revoke_at_exporters_request(&number, "2026-05-01").await;
     let r = s
         .client
         .validate_statement(check(

@@ -314,12 +314,35 @@ impl Suite {
             .await
             .application
             .unwrap();
+        self.register(app).await
+    }
+
+    /// Registers a submitted application that has no findings, as AP-1.
+    pub async fn register(&mut self, app: Application) -> Registration {
         assert!(app.findings.is_empty(), "{:?}", app.findings);
         self.client
             .register_exporter(RegisterExporterRequest {
                 idempotency_key: String::new(),
                 application_id: app.application_id,
                 authorized_person_id: "AP-1".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .registration
+            .unwrap()
+    }
+
+    /// Revokes `number` on `on` at the exporter's own request (REV-1 (1)).
+    pub async fn revoke_at_exporters_request(&mut self, number: &str, on: &str) -> Registration {
+        self.client
+            .revoke_registration(RevokeRegistrationRequest {
+                registration_number: number.into(),
+                ground: RevocationGround::ExporterRequest as i32,
+                revoked_on: Some(pdate(on)),
+                requested_by: "EXPORTER".into(),
+                officer_id: "AP-1".into(),
+                ..Default::default()
             })
             .await
             .unwrap()
