@@ -34,7 +34,7 @@ enum Command {
         /// Port of the registration service (0 picks a free one).
         #[arg(long, env = "REX_REGISTRATION_PORT", default_value_t = 50051)]
         registration_port: u16,
-        /// Port reserved for the verification service (issue #4).
+        /// Port of the verification service (0 picks a free one).
         #[arg(long, env = "REX_VERIFICATION_PORT", default_value_t = 50052)]
         verification_port: u16,
         /// Port reserved for the notification service (issue #5).
@@ -53,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir,
         host,
         registration_port,
-        verification_port: _,
+        verification_port,
         notification_port: _,
         calendar_dir,
     } = Cli::parse().command;
@@ -65,19 +65,27 @@ async fn main() -> anyhow::Result<()> {
     let calendar = Arc::new(Calendar::load(calendar_dir.as_deref()).context("calendar data")?);
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
-    let registration_db = format!("sqlite://{}", data_dir.join("registration.db").display());
-    let addr = SocketAddr::new(host, registration_port);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-        format!("cannot listen on {addr} (is another suite running? use --registration-port)")
-    })?;
-    let bound = listener.local_addr()?;
+    let database = |name: &str| format!("sqlite://{}", data_dir.join(name).display());
+    let bind = |port: u16, flag: &'static str| async move {
+        let addr = SocketAddr::new(host, port);
+        tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!("cannot listen on {addr} (is another suite running? use {flag})")
+        })
+    };
+    let registration_listener = bind(registration_port, "--registration-port").await?;
+    let verification_listener = bind(verification_port, "--verification-port").await?;
+    let registration_addr = registration_listener.local_addr()?;
+    let verification_addr = verification_listener.local_addr()?;
     tracing::warn!("development mode: plaintext gRPC on loopback only, no authentication");
     // One line per service on stdout, for people and for scripts that start the suite.
     println!(
-        "registration  {bound}  (data: {})",
+        "registration  {registration_addr}  (data: {})",
         data_dir.join("registration.db").display()
     );
-    println!("verification  not yet built (issue #4)");
+    println!(
+        "verification  {verification_addr}  (data: {})",
+        data_dir.join("verification.db").display()
+    );
     println!("notification  not yet built (issue #5)");
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -87,14 +95,28 @@ async fn main() -> anyhow::Result<()> {
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    rex_registration::serve(
-        listener,
+    let settings = rex_verification::Settings {
+        database_url: database("verification.db"),
+        registration_url: format!("http://{registration_addr}"),
+        calendar: calendar.clone(),
+        clock: Arc::new(SystemClock),
+        ops_clock: Arc::new(SystemClock),
+        calls: rex_verification::Calls::default(),
+        poll: std::time::Duration::from_secs(1),
+        grace: rex_runtime::server::SHUTDOWN_GRACE,
+    };
+    let registration_db = database("registration.db");
+    let registration = rex_registration::serve(
+        registration_listener,
         &registration_db,
         calendar,
         Arc::new(SystemClock),
-        stopped(stop_rx),
-    )
-    .await?;
+        stopped(stop_rx.clone()),
+    );
+    let verification = rex_verification::serve(verification_listener, settings, stopped(stop_rx));
+    let (r, v) = tokio::join!(registration, verification);
+    r.context("registration service")?;
+    v.context("verification service")?;
     tracing::info!("suite stopped");
     Ok(())
 }

@@ -13,7 +13,14 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut child = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
-        .args(["up", "--registration-port", "0", "--data-dir"])
+        .args([
+            "up",
+            "--registration-port",
+            "0",
+            "--verification-port",
+            "0",
+            "--data-dir",
+        ])
         .arg(&data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -23,6 +30,29 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
     let first = lines.next().unwrap().unwrap();
     let addr = first.split_whitespace().nth(1).unwrap().to_owned();
     assert!(addr.starts_with("127.0.0.1:"), "{first}");
+    let second = lines.next().unwrap().unwrap();
+    assert!(second.starts_with("verification  127.0.0.1:"), "{second}");
+    let verification_addr = second.split_whitespace().nth(1).unwrap().to_owned();
+    let verification =
+        tonic::transport::Channel::from_shared(format!("http://{verification_addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+    let mut vhealth = tonic_health::pb::health_client::HealthClient::new(verification);
+    let vstatus = vhealth
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "rex.verification.v1.VerificationService".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    assert_eq!(
+        vstatus,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    drop(vhealth);
 
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
         .unwrap()
@@ -102,7 +132,14 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
-        .args(["up", "--registration-port", "0", "--data-dir"])
+        .args([
+            "up",
+            "--registration-port",
+            "0",
+            "--verification-port",
+            "0",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -38,12 +38,34 @@ pub async fn serve(
     clock: Arc<dyn Clock>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with_grace(
+        listener,
+        database_url,
+        calendar,
+        clock,
+        shutdown,
+        rex_runtime::server::SHUTDOWN_GRACE,
+    )
+    .await
+}
+
+/// [`serve`] with an explicit grace period for in-flight calls after `shutdown`.
+pub async fn serve_with_grace(
+    listener: TcpListener,
+    database_url: &str,
+    calendar: Arc<Calendar>,
+    clock: Arc<dyn Clock>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> anyhow::Result<()> {
     let db = Db::connect(database_url, &MIGRATIONS).await?;
     let registry = Registry::new(db.clone(), calendar, clock.clone());
     let retention = tokio::spawn(retention::run_periodically(db, clock));
     let routes = tonic::service::Routes::new(RegistrationServiceServer::new(registry));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(database_url), "registration service listening");
-    let result = rex_runtime::server::serve(listener, routes, SERVICE_NAME, shutdown).await;
+    let result =
+        rex_runtime::server::serve_with_grace(listener, routes, SERVICE_NAME, shutdown, grace)
+            .await;
     retention.abort();
     result
 }

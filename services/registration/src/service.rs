@@ -185,8 +185,8 @@ impl Registry {
         Ok(step_to_proto(&self.calendar, &step, period.3, self.today()))
     }
 
-    /// Runs `op` in one write transaction under the idempotency key: the same key and request
-    /// return the first response; the same key with another request is ALREADY_EXISTS.
+    /// Runs `op` in one write transaction under the idempotency key (see
+    /// `rex_runtime::idempotency`).
     async fn idempotent<Req, Resp>(
         &self,
         rpc: &str,
@@ -198,56 +198,7 @@ impl Registry {
         Req: Message,
         Resp: Message + Default,
     {
-        let sha = sha256_hex(&request.encode_to_vec());
-        let replay = |stored: Option<(String, String, Vec<u8>)>| -> Option<Result<Resp, Status>> {
-            let (stored_rpc, stored_sha, bytes) = stored?;
-            Some(if stored_rpc == rpc && stored_sha == sha {
-                Resp::decode(bytes.as_slice()).map_err(internal)
-            } else {
-                Err(Status::already_exists(format!(
-                    "idempotency_key {key:?} was already used for a different {stored_rpc} request"
-                )))
-            })
-        };
-        let mut tx = self.db.begin_write().await.map_err(db_err)?;
-        if !key.is_empty()
-            && let Some(previous) = replay(
-                store::idempotent_response(&mut tx, key)
-                    .await
-                    .map_err(db_err)?,
-            )
-        {
-            return previous;
-        }
-        let response = op(&mut *tx).await?;
-        if !key.is_empty() {
-            let saved = store::save_idempotent_response(
-                &mut tx,
-                key,
-                rpc,
-                &sha,
-                &response.encode_to_vec(),
-                self.now(),
-            )
-            .await;
-            if let Err(err) = saved {
-                drop(tx);
-                // Another replica committed the same key first: answer as it did.
-                if is_unique_violation(&err) {
-                    let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
-                    if let Some(previous) = replay(
-                        store::idempotent_response(&mut conn, key)
-                            .await
-                            .map_err(db_err)?,
-                    ) {
-                        return previous;
-                    }
-                }
-                return Err(db_err(err));
-            }
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(response)
+        rex_runtime::idempotency::run(&self.db, self.now(), rpc, key, request, op).await
     }
 
     // ---- views ----------------------------------------------------------------------------------

@@ -759,47 +759,6 @@ pub async fn notices(conn: &mut AnyConnection) -> anyhow::Result<Vec<Notice>> {
         .collect()
 }
 
-// ---- idempotency -------------------------------------------------------------------------------
-
-pub async fn idempotent_response(
-    conn: &mut AnyConnection,
-    key: &str,
-) -> Result<Option<(String, String, Vec<u8>)>> {
-    let row = sqlx::query(
-        "SELECT rpc, request_sha256, response FROM idempotency WHERE idempotency_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        Ok((
-            r.try_get("rpc")?,
-            r.try_get("request_sha256")?,
-            r.try_get("response")?,
-        ))
-    })
-    .transpose()
-}
-
-pub async fn save_idempotent_response(
-    conn: &mut AnyConnection,
-    key: &str,
-    rpc: &str,
-    sha: &str,
-    response: &[u8],
-    now: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query("INSERT INTO idempotency (idempotency_key, rpc, request_sha256, response, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(key)
-        .bind(rpc)
-        .bind(sha)
-        .bind(response.to_vec())
-        .bind(instant_to_db(now))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 // ---- dossiers and retention ----------------------------------------------------------------------
 
 pub async fn record_dossier_request(

@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod db;
+pub mod idempotency;
 pub mod server;
 pub mod status;
 pub mod telemetry;

@@ -18,6 +18,29 @@ pub async fn serve(
     service_name: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_with_grace(listener, routes, service_name, shutdown, SHUTDOWN_GRACE).await
+}
+
+/// The header that carries a correlation ID across services; every call's log span has it.
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+/// The correlation ID of an incoming call, if the caller sent one.
+pub fn correlation_id<T>(request: &tonic::Request<T>) -> Option<String> {
+    request
+        .metadata()
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// [`serve`] with an explicit grace period for in-flight calls after the shutdown signal.
+pub async fn serve_with_grace(
+    listener: TcpListener,
+    routes: Routes,
+    service_name: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> anyhow::Result<()> {
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status(service_name, ServingStatus::Serving)
@@ -52,13 +75,26 @@ pub async fn serve(
             .await;
         let _ = started_tx.send(());
     };
+    // Every call runs in a span with its method and correlation ID, so one request can be
+    // followed through the logs of every service it crosses.
+    let trace = tower_http::trace::TraceLayer::new_for_grpc().make_span_with(
+        |req: &tonic::codegen::http::Request<tonic::body::Body>| {
+            let id = req
+                .headers()
+                .get(CORRELATION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("rpc", method = %req.uri().path(), correlation_id = %id)
+        },
+    );
     let server = Server::builder()
+        .layer(trace)
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown);
     // Clients that keep idle connections open must not hold the process past the grace period.
     let grace_over = async {
         if started_rx.await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
+            tokio::time::sleep(grace).await;
         } else {
             std::future::pending::<()>().await;
         }
@@ -66,7 +102,7 @@ pub async fn serve(
     tokio::select! {
         result = server => result.context("gRPC server failed"),
         () = grace_over => {
-            tracing::warn!(grace_seconds = SHUTDOWN_GRACE.as_secs(), "grace period over: closing the remaining connections");
+            tracing::warn!(grace_ms = grace.as_millis() as u64, "grace period over: closing the remaining connections");
             Ok(())
         }
     }

@@ -1,12 +1,12 @@
 //! The rules of Order 244-NK as pure functions and validated types: no I/O, no clock.
 
 pub mod checks;
-pub mod number;
 pub mod statement;
 pub mod tin;
 
 pub use checks::Finding;
-pub use number::{NumberError, RegistrationNumber};
+pub use rex_domain::number;
+pub use rex_domain::{NumberError, RegistrationNumber};
 pub use tin::{Tin, TinError};
 
 /// Who asks for a revocation (REV-1).

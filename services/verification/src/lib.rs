@@ -1,0 +1,91 @@
+//! The Ministry's verification service (Order 358-NK): official requests from Norway and
+//! Switzerland become cases carried through VER-1..8 within their statutory deadlines, with
+//! the dossier exchange and the appeal to revoke made over gRPC with the registration service.
+
+pub mod domain;
+pub mod service;
+pub mod store;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use rex_calendar::{Calendar, Clock};
+use rex_proto::registration::registration_service_client::RegistrationServiceClient;
+use rex_proto::verification::verification_service_server::VerificationServiceServer;
+use rex_runtime::db::{Db, Migrations};
+use sqlx::migrate::Migrator;
+use tokio::net::TcpListener;
+
+pub use service::{Calls, Ministry};
+
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The migrations, per backend.
+pub static MIGRATIONS: Migrations = Migrations {
+    sqlite: &SQLITE,
+    postgres: &POSTGRES,
+};
+
+/// The gRPC service name, for health checks.
+pub const SERVICE_NAME: &str = "rex.verification.v1.VerificationService";
+
+/// What the service needs to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    /// The registration service, e.g. `http://127.0.0.1:50051`.
+    pub registration_url: String,
+    pub calendar: Arc<Calendar>,
+    /// The clock of law.
+    pub clock: Arc<dyn Clock>,
+    /// The machine's clock, for retry scheduling.
+    pub ops_clock: Arc<dyn Clock>,
+    pub calls: Calls,
+    /// How often the worker looks for due calls.
+    pub poll: Duration,
+    /// How long in-flight calls get after the shutdown signal.
+    pub grace: Duration,
+}
+
+/// Builds the service on its database (running the migrations). The registration service
+/// need not be up: the channel connects when it is first used.
+pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {
+    let db = Db::connect(&settings.database_url, &MIGRATIONS).await?;
+    let channel = tonic::transport::Channel::from_shared(settings.registration_url.clone())
+        .with_context(|| format!("bad registration service URL {}", settings.registration_url))?
+        .connect_timeout(settings.calls.timeout)
+        .connect_lazy();
+    Ok(Ministry::new(
+        db,
+        settings.calendar.clone(),
+        settings.clock.clone(),
+        settings.ops_clock.clone(),
+        RegistrationServiceClient::new(channel),
+        settings.calls.clone(),
+    ))
+}
+
+/// Serves the verification service on `listener`, with its worker, until `shutdown`.
+pub async fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let ministry = ministry(&settings).await?;
+    let worker = tokio::spawn(worker::run(ministry.clone(), settings.poll));
+    let routes = tonic::service::Routes::new(VerificationServiceServer::new(ministry));
+    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), registration = %settings.registration_url, "verification service listening");
+    let result = rex_runtime::server::serve_with_grace(
+        listener,
+        routes,
+        SERVICE_NAME,
+        shutdown,
+        settings.grace,
+    )
+    .await;
+    worker.abort();
+    result
+}

@@ -1,0 +1,71 @@
+//! `rex-verification`: the Ministry's verification service.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use rex_calendar::{Calendar, SystemClock};
+use rex_verification::{Calls, Settings};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rex-verification",
+    version,
+    about = "The Ministry's verification of REX registrations (Order 358-NK)"
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(
+        long,
+        env = "REX_VERIFICATION_DATABASE_URL",
+        default_value = "sqlite://data/verification.db"
+    )]
+    database_url: String,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "REX_VERIFICATION_LISTEN",
+        default_value = "127.0.0.1:50052"
+    )]
+    listen: SocketAddr,
+    /// The registration service.
+    #[arg(
+        long,
+        env = "REX_VERIFICATION_REGISTRATION_URL",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    registration_url: String,
+    /// Deadline of one call to the registration service, in milliseconds.
+    #[arg(long, env = "REX_VERIFICATION_CALL_TIMEOUT_MS", default_value_t = 5000)]
+    call_timeout_ms: u64,
+    /// Calendar files that add to or replace the built-in years.
+    #[arg(long, env = "REX_CALENDAR_DIR")]
+    calendar_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    rex_runtime::telemetry::init();
+    let cli = Cli::parse();
+    let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
+    let settings = Settings {
+        database_url: cli.database_url,
+        registration_url: cli.registration_url,
+        calendar,
+        clock: Arc::new(SystemClock),
+        ops_clock: Arc::new(SystemClock),
+        calls: Calls {
+            timeout: Duration::from_millis(cli.call_timeout_ms),
+            ..Calls::default()
+        },
+        poll: Duration::from_secs(1),
+        grace: rex_runtime::server::SHUTDOWN_GRACE,
+    };
+    let listener = tokio::net::TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cli.listen))?;
+    rex_verification::serve(listener, settings, rex_runtime::server::shutdown_signal()).await
+}

@@ -1,0 +1,562 @@
+//! End-to-end: the verification and registration services as real servers on loopback, talking
+//! gRPC to each other, driven by real clients. Each test names the rules it checks.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use rex_proto::common::StepState;
+use rex_proto::registration::{GetRegistrationRequest, RegistrationStatus};
+use rex_proto::verification::*;
+use tonic::Code;
+
+fn due(case: &Case, rule: &str) -> Option<rex_proto::google::r#type::Date> {
+    case.steps
+        .iter()
+        .find(|s| s.rule_id == rule)
+        .and_then(|s| s.due.as_ref())
+        .and_then(|d| d.due)
+}
+
+fn state(case: &Case, rule: &str) -> i32 {
+    case.steps
+        .iter()
+        .find(|s| s.rule_id == rule)
+        .map(|s| s.state)
+        .unwrap_or_default()
+}
+
+async fn check_all(w: &World, case: &Case) -> Case {
+    let docs = case.dossier.as_ref().unwrap().documents.clone();
+    let mut findings: Vec<CheckFinding> = docs
+        .iter()
+        .map(|d| CheckFinding {
+            document_id: d.document_id.clone(),
+            complete: true,
+            reliable: true,
+            note: format!("{} checked", d.file_name),
+        })
+        .collect();
+    findings.push(CheckFinding {
+        document_id: String::new(),
+        complete: true,
+        reliable: true,
+        note: "REX data match the application".into(),
+    });
+    w.verification()
+        .await
+        .record_check(RecordCheckRequest {
+            idempotency_key: String::new(),
+            case_id: case.case_id.clone(),
+            findings,
+            officer_id: "MTI-7".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap()
+}
+
+async fn conclude(
+    w: &World,
+    case_id: &str,
+    outcome: VerificationOutcome,
+    text: &str,
+) -> IssueConclusionResponse {
+    w.verification()
+        .await
+        .issue_conclusion(IssueConclusionRequest {
+            idempotency_key: format!("conclude-{case_id}"),
+            case_id: case_id.into(),
+            outcome: outcome as i32,
+            text: text.into(),
+            officer_id: "MTI-7".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn ver_1_to_7_full_case_ending_in_confirmation(w: World) {
+    let number = w.registered(0, "2026-03-02").await;
+    let case = w
+        .open("NO-TOLL-2026-0117", &number, morning(d("2026-03-19")))
+        .await;
+    assert_eq!(case.status, CaseStatus::Open as i32);
+    assert_eq!(
+        due(&case, "VER-4"),
+        Some(pdate("2026-03-27")),
+        "3 WD from Thursday 19 March: 20, 26, 27 March"
+    );
+    assert_eq!(due(&case, "VER-2"), Some(pdate("2026-05-06")));
+    assert!(!case.at_risk);
+    // VER-2: the same foreign reference is the same case.
+    let again = w
+        .open("NO-TOLL-2026-0117", &number, morning(d("2026-03-19")))
+        .await;
+    assert_eq!(again.case_id, case.case_id);
+    assert_eq!(
+        w.verification()
+            .await
+            .list_cases(ListCasesRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .cases
+            .len(),
+        1
+    );
+    // VER-4/5: the dossier comes over gRPC from Atameken.
+    let mut client = w.verification().await;
+    let case = client
+        .request_dossier(RequestDossierRequest {
+            idempotency_key: String::new(),
+            case_id: case.case_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    assert_eq!(case.status, CaseStatus::DossierReceived as i32);
+    let dossier = case.dossier.clone().unwrap();
+    assert_eq!(dossier.registration.unwrap().registration_number, number);
+    assert_eq!(dossier.documents.len(), 1);
+    assert_eq!(state(&case, "VER-4"), StepState::Completed as i32);
+    assert_eq!(state(&case, "VER-5"), StepState::Completed as i32);
+    // VER-6: counts from the day the dossier arrived (19 March): 7 WD -> 2 April.
+    assert_eq!(due(&case, "VER-6"), Some(pdate("2026-04-02")));
+    w.set_today("2026-03-26");
+    let case = check_all(&w, &case).await;
+    assert_eq!(case.status, CaseStatus::Checked as i32);
+    assert_eq!(case.checked_by, "MTI-7");
+    assert_eq!(
+        due(&case, "VER-7"),
+        Some(pdate("2026-04-06")),
+        "7 WD from the check on 26 March"
+    );
+    // VER-7: the conclusion, as JSON and printable HTML in English.
+    w.set_today("2026-03-30");
+    let r = conclude(
+        &w,
+        &case.case_id,
+        VerificationOutcome::RegistrationConfirmed,
+        "The registration is well-founded.",
+    )
+    .await;
+    let case = r.case.unwrap();
+    assert_eq!(case.status, CaseStatus::Concluded as i32);
+    assert!(
+        case.steps.iter().all(|s| s.rule_id != "VER-8"),
+        "no appeal after a confirmation"
+    );
+    assert_eq!(state(&case, "VER-2"), StepState::Completed as i32);
+    let json: serde_json::Value = serde_json::from_slice(&r.documents[0].content).unwrap();
+    assert_eq!(json["outcome"], "REGISTRATION_CONFIRMED");
+    assert_eq!(json["registration_number"], number.as_str());
+    assert_eq!(json["requesting_country"], "the Kingdom of Norway");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 2);
+    let html = String::from_utf8(r.documents[1].content.clone()).unwrap();
+    assert!(
+        html.contains("<html lang=\"en\">")
+            && html.contains(&number)
+            && html.contains("well-founded")
+    );
+    // Stable: asking again under the same key gives the same documents.
+    let again = conclude(
+        &w,
+        &case.case_id,
+        VerificationOutcome::RegistrationConfirmed,
+        "The registration is well-founded.",
+    )
+    .await;
+    assert_eq!(again.documents, r.documents);
+    let err = client
+        .request_revocation(RequestRevocationRequest {
+            idempotency_key: String::new(),
+            case_id: case.case_id.clone(),
+            officer_id: "MTI-7".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+}
+on_both_databases!(ver_1_to_7_full_case_ending_in_confirmation);
+
+async fn ver_8_full_case_ending_in_revocation_exactly_once(w: World) {
+    let number = w.registered(1, "2026-03-02").await;
+    let case = w
+        .open("CH-BAZG-2026-88", &number, morning(d("2026-03-19")))
+        .await;
+    let mut client = w.verification().await;
+    let case = client
+        .request_dossier(RequestDossierRequest {
+            idempotency_key: String::new(),
+            case_id: case.case_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    let case = check_all(&w, &case).await;
+    let r = conclude(
+        &w,
+        &case.case_id,
+        VerificationOutcome::ActivityCeased,
+        "The exporter no longer produces the goods.",
+    )
+    .await;
+    let case = r.case.unwrap();
+    assert_eq!(
+        due(&case, "VER-8"),
+        Some(pdate("2026-03-27")),
+        "3 WD from the conclusion on 19 March"
+    );
+    let answer = client
+        .request_revocation(RequestRevocationRequest {
+            idempotency_key: "appeal-1".into(),
+            case_id: case.case_id.clone(),
+            officer_id: "MTI-7".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let closed = answer.case.unwrap();
+    assert_eq!(closed.status, CaseStatus::Closed as i32);
+    assert_eq!(answer.revoked_on, Some(pdate("2026-03-19")));
+    assert!(
+        closed
+            .revocation_answer
+            .contains("REVOCATION_GROUND_OBLIGATIONS_NOT_KEPT"),
+        "{}",
+        closed.revocation_answer
+    );
+    // The registry shows the number revoked with the case reference.
+    let reg = w
+        .registration()
+        .await
+        .get_registration(GetRegistrationRequest {
+            registration_number: number.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(reg.status, RegistrationStatus::Revoked as i32);
+    assert_eq!(reg.revocations.len(), 1);
+    assert_eq!(reg.revocations[0].case_reference, case.case_id);
+    assert_eq!(reg.revocations[0].requested_by, "MINISTRY");
+    // Asked again: nothing more happens at Atameken.
+    client
+        .request_revocation(RequestRevocationRequest {
+            idempotency_key: "appeal-2".into(),
+            case_id: case.case_id.clone(),
+            officer_id: "MTI-7".into(),
+        })
+        .await
+        .unwrap();
+    let reg = w
+        .registration()
+        .await
+        .get_registration(GetRegistrationRequest {
+            registration_number: number,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(reg.revocations.len(), 1);
+}
+on_both_databases!(ver_8_full_case_ending_in_revocation_exactly_once);
+
+async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once(mut w: World) {
+    let number = w.registered(2, "2026-03-02").await;
+    let case = w.open("NO-1", &number, morning(d("2026-03-19"))).await;
+    w.stop_registration().await;
+    let pending = w
+        .verification()
+        .await
+        .request_dossier(RequestDossierRequest {
+            idempotency_key: String::new(),
+            case_id: case.case_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    assert_eq!(
+        pending.status,
+        CaseStatus::DossierRequested as i32,
+        "dossier requested, pending"
+    );
+    assert!(pending.dossier.is_none());
+    assert_eq!(state(&pending, "VER-4"), StepState::Completed as i32);
+    let vdb = w.verification_db().await;
+    let (attempts, error) =
+        rex_verification::service::pending_error(&vdb, &case.case_id, "dossier")
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(attempts >= 1, "tried at least once");
+    assert!(
+        error.contains("Unavailable") || error.contains("Cancelled") || error.contains("Unknown"),
+        "{error}"
+    );
+    w.start_registration().await;
+    let done = w.wait_for(&case.case_id, CaseStatus::DossierReceived).await;
+    assert_eq!(
+        done.dossier
+            .unwrap()
+            .registration
+            .unwrap()
+            .registration_number,
+        number
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dossier_requests")
+        .fetch_one(&w.registration_db().await.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "Atameken answered the dossier request once");
+}
+on_both_databases!(ver_4_5_registration_down_during_request_dossier_then_back_dossier_once);
+
+async fn ver_restart_of_the_verification_service_mid_case_loses_nothing(mut w: World) {
+    let number = w.registered(3, "2026-03-02").await;
+    let case = w.open("NO-2", &number, morning(d("2026-03-19"))).await;
+    w.stop_registration().await;
+    w.verification()
+        .await
+        .request_dossier(RequestDossierRequest {
+            idempotency_key: String::new(),
+            case_id: case.case_id.clone(),
+        })
+        .await
+        .unwrap();
+    // The Ministry's service goes down with the request pending; Atameken comes back meanwhile.
+    w.stop_verification().await;
+    w.start_registration().await;
+    w.start_verification().await;
+    let case = w.wait_for(&case.case_id, CaseStatus::DossierReceived).await;
+    let case = check_all(&w, &case).await;
+    w.stop_verification().await;
+    w.start_verification().await;
+    let r = conclude(
+        &w,
+        &case.case_id,
+        VerificationOutcome::RegistrationConfirmed,
+        "Confirmed.",
+    )
+    .await;
+    assert_eq!(r.case.unwrap().status, CaseStatus::Concluded as i32);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dossier_requests")
+        .fetch_one(&w.registration_db().await.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+}
+on_both_databases!(ver_restart_of_the_verification_service_mid_case_loses_nothing);
+
+async fn ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding(w: World) {
+    let case = w
+        .open("NO-3", "KZREX002190320269999", morning(d("2026-03-19")))
+        .await;
+    let case = w
+        .verification()
+        .await
+        .request_dossier(RequestDossierRequest {
+            idempotency_key: String::new(),
+            case_id: case.case_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
+    assert_eq!(case.status, CaseStatus::DossierReceived as i32);
+    assert!(case.dossier.is_none());
+    assert!(
+        case.dossier_finding.contains("NotFound")
+            && case.dossier_finding.contains("not in the registry"),
+        "{}",
+        case.dossier_finding
+    );
+}
+on_both_databases!(ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding);
+
+async fn ver_1_only_norway_or_switzerland_and_bad_input_names_field_and_rule(w: World) {
+    let mut client = w.verification().await;
+    let err = client
+        .open_case(OpenCaseRequest {
+            requesting_country: 0,
+            foreign_reference: String::new(),
+            registration_number: "KZREX0021903".into(),
+            received_at: None,
+            responsible_officer_id: "MTI-7".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    for part in [
+        "requesting_country: must be NO or CH",
+        "(VER-1)",
+        "foreign_reference: is required",
+        "registration_number: ",
+        "received_at: is required",
+    ] {
+        assert!(err.message().contains(part), "{part} in {}", err.message());
+    }
+    assert!(
+        client
+            .list_cases(ListCasesRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .cases
+            .is_empty()
+    );
+}
+on_both_databases!(ver_1_only_norway_or_switzerland_and_bad_input_names_field_and_rule);
+
+async fn ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar(w: World) {
+    w.set_today("2026-03-20");
+    let number = w.registered(4, "2026-03-02").await;
+    let case = w.open("NO-NAURYZ", &number, morning(d("2026-03-20"))).await;
+    let expected = [
+        ("VER-4", "2026-03-30"),
+        ("VER-5", "2026-04-06"),
+        ("VER-6", "2026-04-15"),
+        ("VER-7", "2026-04-24"),
+        ("VER-8", "2026-04-29"),
+        ("VER-2", "2026-05-08"),
+    ];
+    for (rule, date) in expected {
+        assert_eq!(due(&case, rule), Some(pdate(date)), "{rule}");
+    }
+    let ver4 = case
+        .steps
+        .iter()
+        .find(|s| s.rule_id == "VER-4")
+        .unwrap()
+        .due
+        .clone()
+        .unwrap();
+    assert!(ver4.explanation.contains("Nauryz"), "{}", ver4.explanation);
+    assert_eq!(
+        ver4.skipped.len(),
+        7,
+        "21-25 March and the weekend of 28-29 March"
+    );
+    // Received at 18:00: registered on the next working day, 26 March (calendar.md rule 7).
+    w.clock.set_local(
+        d("2026-03-20"),
+        chrono::NaiveTime::from_hms_opt(19, 0, 0).unwrap(),
+    );
+    let late = w
+        .open(
+            "NO-NAURYZ-EVENING",
+            &number,
+            rex_calendar::time::local(
+                d("2026-03-20"),
+                chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+            )
+            .with_timezone(&chrono::Utc),
+        )
+        .await;
+    assert_eq!(late.received_on, Some(pdate("2026-03-26")));
+    assert_eq!(due(&late, "VER-4"), Some(pdate("2026-03-31")));
+}
+on_both_databases!(ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar);
+
+async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w: World) {
+    let number = w.registered(5, "2026-03-02").await;
+    w.set_today("2026-06-01");
+    let case = w.open("CH-WATCH", &number, morning(d("2026-06-01"))).await;
+    // VER-4 is due Thursday 4 June.
+    assert_eq!(due(&case, "VER-4"), Some(pdate("2026-06-04")));
+    let ministry = w.ministry().await;
+    w.set_today("2026-06-02");
+    assert_eq!(
+        rex_verification::worker::watch_deadlines(&ministry)
+            .await
+            .unwrap(),
+        (0, 0),
+        "two working days ahead: no warning"
+    );
+    w.set_today("2026-06-03");
+    assert_eq!(
+        rex_verification::worker::watch_deadlines(&ministry)
+            .await
+            .unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        rex_verification::worker::watch_deadlines(&ministry)
+            .await
+            .unwrap(),
+        (0, 0),
+        "once per step"
+    );
+    let mut conn = w.verification_db().await.pool.acquire().await.unwrap();
+    let notices = rex_verification::store::notices(&mut conn).await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(
+        (
+            notices[0].kind.as_str(),
+            notices[0].rule_id.as_str(),
+            notices[0].recipient.as_str()
+        ),
+        ("DEADLINE_AT_RISK", "VER-4", "MTI-7")
+    );
+    assert_eq!(notices[0].due_on, d("2026-06-04"));
+    let mut client = w.verification().await;
+    let soon = client
+        .list_cases(ListCasesRequest {
+            due_within_working_days: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cases;
+    assert_eq!(soon.len(), 1);
+    w.set_today("2026-06-05");
+    assert_eq!(
+        rex_verification::worker::watch_deadlines(&ministry)
+            .await
+            .unwrap()
+            .1,
+        1,
+        "VER-4 overdue"
+    );
+    let overdue = client
+        .list_cases(ListCasesRequest {
+            overdue_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cases;
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(state(&overdue[0], "VER-4"), StepState::Overdue as i32);
+    assert!(
+        client
+            .list_cases(ListCasesRequest {
+                status: CaseStatus::Closed as i32,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .cases
+            .is_empty()
+    );
+}
+on_both_databases!(ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue);

@@ -1,0 +1,102 @@
+//! Idempotency keys for mutating RPCs (api.md): the same key with the same request returns the
+//! first response; with a different request it is ALREADY_EXISTS. The response is stored in
+//! the same transaction as the change it reports, so a retry after a crash or a lost answer
+//! neither repeats the change nor loses it. Each service has an `idempotency` table:
+//! `(idempotency_key PRIMARY KEY, rpc, request_sha256, response, created_at)`.
+
+use chrono::{DateTime, Utc};
+use prost::Message;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use tonic::Status;
+
+use crate::convert::instant_to_db;
+use crate::db::{Db, is_unique_violation};
+use crate::status::{from_db, internal};
+
+async fn stored(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> Result<Option<(String, String, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT rpc, request_sha256, response FROM idempotency WHERE idempotency_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("rpc")?,
+            r.try_get("request_sha256")?,
+            r.try_get("response")?,
+        ))
+    })
+    .transpose()
+}
+
+async fn save(
+    conn: &mut AnyConnection,
+    key: &str,
+    rpc: &str,
+    sha: &str,
+    response: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO idempotency (idempotency_key, rpc, request_sha256, response, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(key)
+        .bind(rpc)
+        .bind(sha)
+        .bind(response.to_vec())
+        .bind(instant_to_db(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Runs `op` in one write transaction under `key` (no key: just the transaction).
+pub async fn run<Req, Resp>(
+    db: &Db,
+    now: DateTime<Utc>,
+    rpc: &str,
+    key: &str,
+    request: &Req,
+    op: impl AsyncFnOnce(&mut AnyConnection) -> Result<Resp, Status>,
+) -> Result<Resp, Status>
+where
+    Req: Message,
+    Resp: Message + Default,
+{
+    let sha = hex::encode(Sha256::digest(request.encode_to_vec()));
+    let replay = |found: Option<(String, String, Vec<u8>)>| -> Option<Result<Resp, Status>> {
+        let (stored_rpc, stored_sha, bytes) = found?;
+        Some(if stored_rpc == rpc && stored_sha == sha {
+            Resp::decode(bytes.as_slice()).map_err(internal)
+        } else {
+            Err(Status::already_exists(format!(
+                "idempotency_key {key:?} was already used for a different {stored_rpc} request"
+            )))
+        })
+    };
+    let mut tx = db.begin_write().await.map_err(from_db)?;
+    if !key.is_empty()
+        && let Some(previous) = replay(stored(&mut tx, key).await.map_err(from_db)?)
+    {
+        return previous;
+    }
+    let response = op(&mut tx).await?;
+    if !key.is_empty()
+        && let Err(err) = save(&mut tx, key, rpc, &sha, &response.encode_to_vec(), now).await
+    {
+        drop(tx);
+        // Another replica committed the same key first: answer as it did.
+        if is_unique_violation(&err) {
+            let mut conn = db.pool.acquire().await.map_err(from_db)?;
+            if let Some(previous) = replay(stored(&mut conn, key).await.map_err(from_db)?) {
+                return previous;
+            }
+        }
+        return Err(from_db(err));
+    }
+    tx.commit().await.map_err(from_db)?;
+    Ok(response)
+}
