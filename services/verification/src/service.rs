@@ -232,6 +232,21 @@ impl Ministry {
                 "call to the registration service failed; the worker retries"
             );
         }
+        // If the background worker had taken the job first, wait (bounded) for its attempt to
+        // end, so the answer shows its outcome rather than a moment in between.
+        let give_up = std::time::Instant::now() + self.calls.timeout + Duration::from_secs(1);
+        while std::time::Instant::now() < give_up {
+            let in_flight = match self.db.pool.acquire().await {
+                Ok(mut conn) => store::job_in_flight(&mut conn, case_id, self.ops_clock.now())
+                    .await
+                    .unwrap_or(false),
+                Err(_) => false,
+            };
+            if !in_flight {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

@@ -309,6 +309,22 @@ pub async fn retry_job(
     Ok(())
 }
 
+/// Whether a worker holds one of the case's jobs right now.
+pub async fn job_in_flight(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE case_id = $1 AND done_at IS NULL AND locked_until >= $2",
+    )
+    .bind(case_id)
+    .bind(instant_to_db(now))
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// The last error of a case's pending job of `kind`, if it has one.
 pub async fn pending_job_error(
     conn: &mut AnyConnection,
