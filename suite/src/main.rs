@@ -37,12 +37,25 @@ enum Command {
         /// Port of the verification service (0 picks a free one).
         #[arg(long, env = "REX_VERIFICATION_PORT", default_value_t = 50052)]
         verification_port: u16,
-        /// Port reserved for the notification service (issue #5).
+        /// Port of the notification service (0 picks a free one).
         #[arg(long, env = "REX_NOTIFICATION_PORT", default_value_t = 50053)]
         notification_port: u16,
         /// Calendar files that add to or replace the built-in years.
         #[arg(long, env = "REX_CALENDAR_DIR")]
         calendar_dir: Option<PathBuf>,
+        /// SMTP server for e-mailed notices (e.g. a local relay or a development mail catcher).
+        #[arg(long, env = "REX_SMTP_HOST", default_value = "127.0.0.1")]
+        smtp_host: String,
+        /// SMTP port.
+        #[arg(long, env = "REX_SMTP_PORT", default_value_t = 2525)]
+        smtp_port: u16,
+        /// The From address of notices.
+        #[arg(
+            long,
+            env = "REX_SMTP_FROM",
+            default_value = "REX Atameken <rex-noreply@atameken.kz>"
+        )]
+        smtp_from: String,
     },
 }
 
@@ -54,8 +67,11 @@ async fn main() -> anyhow::Result<()> {
         host,
         registration_port,
         verification_port,
-        notification_port: _,
+        notification_port,
         calendar_dir,
+        smtp_host,
+        smtp_port,
+        smtp_from,
     } = Cli::parse().command;
     if !host.is_loopback() {
         anyhow::bail!(
@@ -74,6 +90,9 @@ async fn main() -> anyhow::Result<()> {
     };
     let registration_listener = bind(registration_port, "--registration-port").await?;
     let verification_listener = bind(verification_port, "--verification-port").await?;
+    let notification_listener = bind(notification_port, "--notification-port").await?;
+    let notification_addr = notification_listener.local_addr()?;
+    let notification_url = format!("http://{notification_addr}");
     let registration_addr = registration_listener.local_addr()?;
     let verification_addr = verification_listener.local_addr()?;
     tracing::warn!("development mode: plaintext gRPC on loopback only, no authentication");
@@ -86,7 +105,10 @@ async fn main() -> anyhow::Result<()> {
         "verification  {verification_addr}  (data: {})",
         data_dir.join("verification.db").display()
     );
-    println!("notification  not yet built (issue #5)");
+    println!(
+        "notification  {notification_addr}  (data: {}; e-mail via {smtp_host}:{smtp_port})",
+        data_dir.join("notification.db").display()
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         rex_runtime::server::shutdown_signal().await;
@@ -104,19 +126,48 @@ async fn main() -> anyhow::Result<()> {
         calls: rex_verification::Calls::default(),
         poll: std::time::Duration::from_secs(1),
         grace: rex_runtime::server::SHUTDOWN_GRACE,
+        notification_url: Some(notification_url.clone()),
     };
-    let registration_db = database("registration.db");
-    let registration = rex_registration::serve(
+    let registration = rex_registration::serve_with(
         registration_listener,
-        &registration_db,
-        calendar,
-        Arc::new(SystemClock),
+        rex_registration::Options {
+            database_url: database("registration.db"),
+            calendar,
+            clock: Arc::new(SystemClock),
+            grace: rex_runtime::server::SHUTDOWN_GRACE,
+            notification_url: Some(notification_url),
+        },
         stopped(stop_rx.clone()),
     );
-    let verification = rex_verification::serve(verification_listener, settings, stopped(stop_rx));
-    let (r, v) = tokio::join!(registration, verification);
+    let verification =
+        rex_verification::serve(verification_listener, settings, stopped(stop_rx.clone()));
+    let notification_settings = rex_notification::Settings {
+        database_url: database("notification.db"),
+        templates_dir: None,
+        smtp: rex_notification::Smtp {
+            host: smtp_host,
+            port: smtp_port,
+            tls: "none".into(),
+            username: None,
+            password: None,
+            from: smtp_from,
+            timeout: std::time::Duration::from_secs(20),
+            max_attempts: 20,
+            retry_base: std::time::Duration::from_secs(5),
+        },
+        clock: Arc::new(SystemClock),
+        poll: std::time::Duration::from_secs(2),
+        grace: rex_runtime::server::SHUTDOWN_GRACE,
+    };
+    let notification = rex_notification::serve(
+        notification_listener,
+        notification_settings,
+        stopped(stop_rx),
+    );
+    let (r, v, n) = tokio::join!(registration, verification, notification);
     r.context("registration service")?;
     v.context("verification service")?;
+    n.context("notification service")?;
     tracing::info!("suite stopped");
     Ok(())
 }

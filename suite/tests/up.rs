@@ -19,6 +19,8 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
             "0",
             "--verification-port",
             "0",
+            "--notification-port",
+            "0",
             "--data-dir",
         ])
         .arg(&data)
@@ -53,6 +55,8 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
         tonic_health::pb::health_check_response::ServingStatus::Serving as i32
     );
     drop(vhealth);
+    let third = lines.next().unwrap().unwrap();
+    assert!(third.starts_with("notification  127.0.0.1:"), "{third}");
 
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
         .unwrap()
@@ -137,6 +141,8 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
             "--registration-port",
             "0",
             "--verification-port",
+            "0",
+            "--notification-port",
             "0",
             "--data-dir",
         ])

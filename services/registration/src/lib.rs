@@ -58,14 +58,60 @@ pub async fn serve_with_grace(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     grace: std::time::Duration,
 ) -> anyhow::Result<()> {
-    let db = Db::connect(database_url, &MIGRATIONS).await?;
-    let registry = Registry::new(db.clone(), calendar, clock.clone());
-    let retention = tokio::spawn(retention::run_periodically(db, clock));
+    let options = Options {
+        database_url: database_url.to_owned(),
+        calendar,
+        clock,
+        grace,
+        notification_url: None,
+    };
+    serve_with(listener, options, shutdown).await
+}
+
+/// Everything the service can be given.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub database_url: String,
+    pub calendar: Arc<Calendar>,
+    /// The clock of law.
+    pub clock: Arc<dyn Clock>,
+    pub grace: std::time::Duration,
+    /// The notification service the outbox relay delivers notices to; none: they wait in the
+    /// outbox.
+    pub notification_url: Option<String>,
+}
+
+/// Serves with every option, the outbox relay included when a notification service is given.
+pub async fn serve_with(
+    listener: TcpListener,
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let db = Db::connect(&options.database_url, &MIGRATIONS).await?;
+    let registry = Registry::new(db.clone(), options.calendar, options.clock.clone());
+    let retention = tokio::spawn(retention::run_periodically(db.clone(), options.clock));
+    // Retry scheduling runs on the machine's clock, not on the clock of law.
+    let relay = options.notification_url.clone().map(|url| {
+        tokio::spawn(rex_runtime::outbox::run(
+            db,
+            url,
+            Arc::new(rex_calendar::SystemClock),
+            std::time::Duration::from_millis(200),
+        ))
+    });
     let routes = tonic::service::Routes::new(RegistrationServiceServer::new(registry));
-    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(database_url), "registration service listening");
-    let result =
-        rex_runtime::server::serve_with_grace(listener, routes, SERVICE_NAME, shutdown, grace)
-            .await;
+    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&options.database_url), notification = ?options.notification_url, "registration service listening");
+    let result = rex_runtime::server::serve_with_grace(
+        listener,
+        routes,
+        SERVICE_NAME,
+        shutdown,
+        options.grace,
+    )
+    .await;
     retention.abort();
+    if let Some(relay) = relay {
+        relay.abort();
+    }
     result
 }

@@ -23,6 +23,9 @@ struct Cli {
         default_value = "sqlite://data/registration.db"
     )]
     database_url: String,
+    /// The notification service that delivers the notices (none: they wait in the outbox).
+    #[arg(long, env = "REX_NOTIFICATION_URL")]
+    notification_url: Option<String>,
     /// Calendar files that add to or replace the built-in years.
     #[arg(long, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
@@ -59,14 +62,15 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            rex_registration::serve(
-                listener,
-                &cli.database_url,
+            let options = rex_registration::Options {
+                database_url: cli.database_url.clone(),
                 calendar,
-                Arc::new(SystemClock),
-                rex_runtime::server::shutdown_signal(),
-            )
-            .await
+                clock: Arc::new(SystemClock),
+                grace: rex_runtime::server::SHUTDOWN_GRACE,
+                notification_url: cli.notification_url.clone(),
+            };
+            rex_registration::serve_with(listener, options, rex_runtime::server::shutdown_signal())
+                .await
         }
         Command::RetentionReport => {
             let db = Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;

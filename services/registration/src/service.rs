@@ -381,10 +381,10 @@ impl Registry {
             serde_json::Value::Object(map) => map,
             _ => serde_json::Map::new(),
         };
-        if let Some(name) = exporter.name {
-            map.insert("exporter_name".into(), name.primary.into());
-            map.insert("exporter_name_en".into(), name.english.into());
-        }
+        // Every exporter notice greets the exporter by name; a paper application may lack one.
+        let name = exporter.name.unwrap_or_default();
+        map.insert("exporter_name".into(), name.primary.into());
+        map.insert("exporter_name_en".into(), name.english.into());
         Ok(Notice {
             idempotency_key: key,
             kind: kind.to_owned(),
@@ -398,7 +398,8 @@ impl Registry {
         })
     }
 
-    /// Where an exporter's notices go: its inbox for electronic applicants, paper otherwise.
+    /// Where an exporter's notices go: e-mail (and with it the inbox) for electronic applicants,
+    /// a letter for paper ones.
     async fn notice_channel(
         &self,
         conn: &mut sqlx::AnyConnection,
@@ -408,7 +409,7 @@ impl Registry {
             .await
             .map_err(db_err)?;
         Ok(match app.map(|a| a.channel) {
-            Some(c) if c == "ELECTRONIC" => "INBOX",
+            Some(c) if c == "ELECTRONIC" => "EMAIL",
             _ => "PAPER",
         })
     }
@@ -861,7 +862,7 @@ impl RegistrationService for Registry {
                 if !decided {
                     return Err(Status::aborted("the application was decided concurrently; retry"));
                 }
-                let channel = if app.channel == "ELECTRONIC" { "INBOX" } else { "PAPER" };
+                let channel = if app.channel == "ELECTRONIC" { "EMAIL" } else { "PAPER" };
                 let notice = self.notice(NoticeFor {
  kind: "REGISTRATION_CONFIRMED", period: periods::REGISTRATION_NOTICE, start: today, key: format!("registration-confirmed:{}", row.registration_number), data: &data, language: &app.primary_language, channel, facts: serde_json::json!({
                         "registration_number": row.registration_number,
@@ -932,7 +933,7 @@ impl RegistrationService for Registry {
                     )));
                 }
                 let data = app.form.data.clone().unwrap_or_default();
-                let channel = if app.channel == "ELECTRONIC" { "INBOX" } else { "PAPER" };
+                let channel = if app.channel == "ELECTRONIC" { "EMAIL" } else { "PAPER" };
                 let notice = self.notice(NoticeFor {
  kind: "APPLICATION_REFUSED", period: periods::REFUSAL, start: app.received_on, key: format!("application-refused:{}", app.application_id), data: &data, language: &app.primary_language, channel, facts: serde_json::json!({
                         "application_id": app.application_id,

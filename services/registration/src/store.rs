@@ -718,7 +718,7 @@ pub async fn insert_notice(
 ) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO outbox (outbox_id, idempotency_key, kind, rule_id, recipient, recipient_email, channel, \
-         primary_language, facts, due_on, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+         primary_language, facts, due_on, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '')",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(&n.idempotency_key)

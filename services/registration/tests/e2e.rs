@@ -512,7 +512,7 @@ async fn reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days(mut 
             n.due_on,
             n.channel.as_str()
         ),
-        ("APPLICATION_REFUSED", "REG-9", d("2026-03-27"), "INBOX")
+        ("APPLICATION_REFUSED", "REG-9", d("2026-03-27"), "EMAIL")
     );
     assert!(
         n.facts["refusal_reasons"]

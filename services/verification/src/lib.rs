@@ -48,6 +48,9 @@ pub struct Settings {
     pub poll: Duration,
     /// How long in-flight calls get after the shutdown signal.
     pub grace: Duration,
+    /// The notification service the outbox relay delivers notices to; none: they wait in the
+    /// outbox.
+    pub notification_url: Option<String>,
 }
 
 /// Builds the service on its database (running the migrations). The registration service
@@ -76,6 +79,14 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let ministry = ministry(&settings).await?;
     let worker = tokio::spawn(worker::run(ministry.clone(), settings.poll));
+    let relay = settings.notification_url.clone().map(|url| {
+        tokio::spawn(rex_runtime::outbox::run(
+            ministry.db().clone(),
+            url,
+            settings.ops_clock.clone(),
+            settings.poll,
+        ))
+    });
     let routes = tonic::service::Routes::new(VerificationServiceServer::new(ministry));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), registration = %settings.registration_url, "verification service listening");
     let result = rex_runtime::server::serve_with_grace(
@@ -87,5 +98,8 @@ pub async fn serve(
     )
     .await;
     worker.abort();
+    if let Some(relay) = relay {
+        relay.abort();
+    }
     result
 }

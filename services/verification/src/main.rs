@@ -41,6 +41,9 @@ struct Cli {
     /// Deadline of one call to the registration service, in milliseconds.
     #[arg(long, env = "REX_VERIFICATION_CALL_TIMEOUT_MS", default_value_t = 5000)]
     call_timeout_ms: u64,
+    /// The notification service that delivers the deadline warnings (none: they wait in the outbox).
+    #[arg(long, env = "REX_NOTIFICATION_URL")]
+    notification_url: Option<String>,
     /// Calendar files that add to or replace the built-in years.
     #[arg(long, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
@@ -63,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         },
         poll: Duration::from_secs(1),
         grace: rex_runtime::server::SHUTDOWN_GRACE,
+        notification_url: cli.notification_url,
     };
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await

@@ -382,7 +382,7 @@ pub async fn insert_notice(
 ) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO outbox (outbox_id, idempotency_key, kind, rule_id, recipient, recipient_email, channel, primary_language, \
-         facts, due_on, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, '', 'INBOX', 'RU', $6, $7, $8, $8) \
+         facts, due_on, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, '', 'INBOX', 'RU', $6, $7, $8, '') \
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(uuid::Uuid::new_v4().to_string())

@@ -3,6 +3,7 @@
 pub mod convert;
 pub mod db;
 pub mod idempotency;
+pub mod outbox;
 pub mod server;
 pub mod status;
 pub mod telemetry;

@@ -181,6 +181,7 @@ impl World {
             },
             poll: Duration::from_millis(50),
             grace: GRACE,
+            notification_url: None,
         }
     }
 

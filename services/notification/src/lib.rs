@@ -1,0 +1,102 @@
+//! The notification service: every notice the rules require (REG-8, REG-9, CHG-2, REV-2, REG-13
+//! and the verification service's deadline warnings), rendered from templates in Kazakh or
+//! Russian and English, delivered by e-mail, to the exporter's inbox or as a letter, with its
+//! due date, its late-ness and its copy kept (RET-2).
+
+pub mod sender;
+pub mod service;
+pub mod store;
+pub mod templates;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rex_calendar::Clock;
+use rex_proto::notification::notification_service_server::NotificationServiceServer;
+use rex_runtime::db::{Db, Migrations};
+use sqlx::migrate::Migrator;
+use tokio::net::TcpListener;
+
+pub use sender::Smtp;
+pub use service::Notices;
+
+static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The migrations, per backend.
+pub static MIGRATIONS: Migrations = Migrations {
+    sqlite: &SQLITE,
+    postgres: &POSTGRES,
+};
+
+/// The gRPC service name, for health checks.
+pub const SERVICE_NAME: &str = "rex.notification.v1.NotificationService";
+
+/// What the service needs to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    /// A directory whose template files replace the shipped ones.
+    pub templates_dir: Option<PathBuf>,
+    pub smtp: Smtp,
+    pub clock: Arc<dyn Clock>,
+    pub poll: Duration,
+    pub grace: Duration,
+}
+
+/// Builds the service on its database (running the migrations) with its templates checked.
+pub async fn notices(settings: &Settings) -> anyhow::Result<Notices> {
+    let templates = Arc::new(templates::Templates::load(
+        settings.templates_dir.as_deref(),
+    )?);
+    let db = Db::connect(&settings.database_url, &MIGRATIONS).await?;
+    Ok(Notices::new(db, templates, settings.clock.clone()))
+}
+
+/// RET-2: removes copies whose 3 years have passed; reports what it removed.
+pub async fn purge(notices: &Notices) -> anyhow::Result<Vec<String>> {
+    let mut tx = notices.db.begin_write().await?;
+    let ids = store::purge(&mut tx, notices.clock.today(), notices.clock.now()).await?;
+    tx.commit().await?;
+    if !ids.is_empty() {
+        tracing::info!(
+            removed = ids.len(),
+            "retention: removed notices kept 3 years (RET-2)"
+        );
+    }
+    Ok(ids)
+}
+
+/// Serves the notification service with its e-mail sender until `shutdown`.
+pub async fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let notices = notices(&settings).await?;
+    let sender = tokio::spawn(sender::run(
+        notices.clone(),
+        settings.smtp.clone(),
+        settings.poll,
+    ));
+    let routes = tonic::service::Routes::new(NotificationServiceServer::new(notices));
+    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), smtp = %format!("{}:{}", settings.smtp.host, settings.smtp.port), "notification service listening");
+    let result = rex_runtime::server::serve_with_grace(
+        listener,
+        routes,
+        SERVICE_NAME,
+        shutdown,
+        settings.grace,
+    )
+    .await;
+    sender.abort();
+    result
+}
+
+impl Notices {
+    /// The database, for operators' tools and tests.
+    pub fn database(&self) -> &Db {
+        &self.db
+    }
+}

@@ -1,0 +1,89 @@
+//! `rex-notification`: the notification service.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use rex_calendar::SystemClock;
+use rex_notification::{Settings, Smtp};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rex-notification",
+    version,
+    about = "Every notice of the REX rules, by e-mail, inbox or letter"
+)]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(
+        long,
+        env = "REX_NOTIFICATION_DATABASE_URL",
+        default_value = "sqlite://data/notification.db"
+    )]
+    database_url: String,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "REX_NOTIFICATION_LISTEN",
+        default_value = "127.0.0.1:50053"
+    )]
+    listen: SocketAddr,
+    /// A directory of template files that replace the shipped ones.
+    #[arg(long, env = "REX_NOTIFICATION_TEMPLATES_DIR")]
+    templates_dir: Option<PathBuf>,
+    /// SMTP server host.
+    #[arg(long, env = "REX_SMTP_HOST", default_value = "127.0.0.1")]
+    smtp_host: String,
+    /// SMTP server port.
+    #[arg(long, env = "REX_SMTP_PORT", default_value_t = 25)]
+    smtp_port: u16,
+    /// none, starttls or tls.
+    #[arg(long, env = "REX_SMTP_TLS", default_value = "none")]
+    smtp_tls: String,
+    /// SMTP user name, if the server asks for one.
+    #[arg(long, env = "REX_SMTP_USERNAME")]
+    smtp_username: Option<String>,
+    /// SMTP password (from the environment; never logged).
+    #[arg(long, env = "REX_SMTP_PASSWORD", hide_env_values = true)]
+    smtp_password: Option<String>,
+    /// The From address of notices.
+    #[arg(
+        long,
+        env = "REX_SMTP_FROM",
+        default_value = "REX Atameken <rex-noreply@atameken.kz>"
+    )]
+    smtp_from: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    rex_runtime::telemetry::init();
+    let cli = Cli::parse();
+    let settings = Settings {
+        database_url: cli.database_url,
+        templates_dir: cli.templates_dir,
+        smtp: Smtp {
+            host: cli.smtp_host,
+            port: cli.smtp_port,
+            tls: cli.smtp_tls,
+            username: cli.smtp_username,
+            password: cli.smtp_password,
+            from: cli.smtp_from,
+            timeout: Duration::from_secs(20),
+            max_attempts: 20,
+            retry_base: Duration::from_secs(5),
+        },
+        clock: Arc::new(SystemClock),
+        poll: Duration::from_secs(2),
+        grace: rex_runtime::server::SHUTDOWN_GRACE,
+    };
+    // Check configuration before any port is bound.
+    settings.smtp.transport().context("SMTP configuration")?;
+    let listener = tokio::net::TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cli.listen))?;
+    rex_notification::serve(listener, settings, rex_runtime::server::shutdown_signal()).await
+}
