@@ -3,6 +3,7 @@
 //! Russian and English, delivered by e-mail, to the exporter's inbox or as a letter, with its
 //! due date, its late-ness and its copy kept (RET-2).
 
+pub mod letter;
 pub mod sender;
 pub mod service;
 pub mod store;

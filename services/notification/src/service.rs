@@ -127,6 +127,7 @@ impl Notices {
             history,
             late: is_late(n, self.clock.today()),
             acknowledged_at: n.acknowledged_at.map(timestamp_to_proto),
+            letter_pdf: Vec::new(),
         })
     }
 
@@ -372,8 +373,15 @@ impl NotificationService for Notices {
         let row = self
             .load(&mut conn, &request.into_inner().notification_id)
             .await?;
+        let mut notification = self.to_proto(&mut conn, &row).await?;
+        if row.channel == "PAPER" {
+            let addressee = format!("{} ({})", row.recipient, row.kind);
+            notification.letter_pdf =
+                crate::letter::render(&row.subject, &addressee, &row.subject, &row.body)
+                    .map_err(internal)?;
+        }
         Ok(Response::new(GetNotificationResponse {
-            notification: Some(self.to_proto(&mut conn, &row).await?),
+            notification: Some(notification),
         }))
     }
 

@@ -650,3 +650,40 @@ async fn every_registration_notice_renders_and_the_outbox_empties() {
     assert!(list[0].body.contains("Документы неполные"));
     w.smtp.wait_for(4).await;
 }
+
+/// Two relays over the same outbox at once: each notice is handed over once, never twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_relay_replicas_never_send_a_notice_twice() {
+    let w = World::start_with(None, false).await;
+    w.authorized_person().await;
+    for i in 0..10 {
+        w.register_electronic(i, "2026-03-19").await;
+    }
+    let db = rex_runtime::db::Db::connect(&w.registration_db_url(), &rex_registration::MIGRATIONS)
+        .await
+        .unwrap();
+    assert_eq!(rex_runtime::outbox::backlog(&db).await.unwrap(), 11);
+    let client = w.notification().await;
+    let clock = rex_calendar::SystemClock;
+    let timeout = std::time::Duration::from_secs(5);
+    let backoff = std::time::Duration::from_millis(100);
+    let (a, b) = tokio::join!(
+        rex_runtime::outbox::relay_once(&db, &client, &clock, timeout, backoff),
+        rex_runtime::outbox::relay_once(&db, &client, &clock, timeout, backoff)
+    );
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        11,
+        "each row relayed by exactly one replica"
+    );
+    assert_eq!(rex_runtime::outbox::backlog(&db).await.unwrap(), 0);
+    let all = w
+        .notification()
+        .await
+        .list_notifications(ListNotificationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .notifications;
+    assert_eq!(all.len(), 11);
+}

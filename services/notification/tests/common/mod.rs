@@ -159,6 +159,7 @@ pub struct World {
     registration: Option<Running>,
     /// The notification service as its own process (crash tests).
     pub process: Option<Child>,
+    relay: bool,
 }
 
 async fn channel(addr: SocketAddr) -> Channel {
@@ -178,6 +179,12 @@ impl World {
     /// The SMTP server and, in this process, the notification service (on `notification_db`,
     /// SQLite when `None`) and the registration service relaying to it.
     pub async fn start(notification_db: Option<String>) -> World {
+        Self::start_with(notification_db, true).await
+    }
+
+    /// As [`World::start`]; without `relay` the registration service keeps its notices in its
+    /// outbox, for tests that run relays themselves.
+    pub async fn start_with(notification_db: Option<String>, relay: bool) -> World {
         rex_runtime::telemetry::init();
         let dir = tempfile::tempdir().unwrap();
         let smtp = SmtpServer::start(dir.path()).await;
@@ -196,10 +203,16 @@ impl World {
             notification: None,
             registration: None,
             process: None,
+            relay: true,
         };
+        w.relay = relay;
         w.start_notification().await;
         w.start_registration().await;
         w
+    }
+
+    pub fn registration_db_url(&self) -> String {
+        format!("sqlite://{}/registration.db", self.dir.path().display())
     }
 
     pub fn settings(&self) -> rex_notification::Settings {
@@ -285,11 +298,13 @@ impl World {
             .unwrap();
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
         let options = rex_registration::Options {
-            database_url: format!("sqlite://{}/registration.db", self.dir.path().display()),
+            database_url: self.registration_db_url(),
             calendar: Arc::new(Calendar::official().unwrap()),
             clock: self.clock.clone() as Arc<dyn Clock>,
             grace: Duration::from_millis(200),
-            notification_url: Some(format!("http://{}", self.notification_addr)),
+            notification_url: self
+                .relay
+                .then(|| format!("http://{}", self.notification_addr)),
         };
         let task = tokio::spawn(async move {
             let shutdown = async move {
