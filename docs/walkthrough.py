@@ -2,9 +2,11 @@
 """The README's walkthrough, as an officer would do it with a standard gRPC client.
 
 Python grpcio with server reflection: no .proto files and no generated code, the server
-describes itself. Run the suite first (`cargo run --release -p rex-suite -- up`), then:
+describes itself. Run the suite first (`cargo run --release -p rex-suite -- up`), then, with an
+Atameken officer's token minted by the development helper:
 
     python3 -m pip install grpcio grpcio-reflection protobuf
+    export REX_TOKEN=$(cargo run -q --release -p rex-suite -- token --role atameken_officer --sub AP-1 --binding 002)
     python3 docs/walkthrough.py 127.0.0.1:50051
 
 Each step prints the call and the answer as JSON.
@@ -14,6 +16,8 @@ import datetime
 import hashlib
 import json
 import sys
+
+import os
 
 import grpc
 from google.protobuf import descriptor_pool, json_format, message_factory
@@ -40,7 +44,9 @@ def call(method_name, request):
         response_deserializer=response_class.FromString,
     )
     print(f"\n>>> {method_name}")
-    response = stub(json_format.ParseDict(request, request_class()))
+    token = os.environ.get("REX_TOKEN", "")
+    metadata = [("authorization", f"Bearer {token}")] if token else []
+    response = stub(json_format.ParseDict(request, request_class()), metadata=metadata)
     answer = json_format.MessageToDict(response)
     print(json.dumps(answer, indent=2, ensure_ascii=False)[:2500])
     return answer

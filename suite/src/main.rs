@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use rex_calendar::{Calendar, SystemClock};
+use rex_runtime::auth::{Minter, Role, Verifier};
 use tokio::sync::watch;
 
 #[derive(Parser, Debug)]
@@ -23,6 +24,25 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Mint a token for a role, signed with the development key of `up` (under the data folder),
+    /// to try the API as an exporter, an officer, foreign customs or a service.
+    Token {
+        /// Where `up` keeps its data (the key is in `keys/` there).
+        #[arg(long, env = "REX_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// exporter, atameken_officer, ministry_officer, foreign_customs or service.
+        #[arg(long)]
+        role: String,
+        /// Who: a TIN, an officer id, a service name.
+        #[arg(long)]
+        sub: String,
+        /// The role's binding: the exporter's TIN, the officer's branch code, the customs' country.
+        #[arg(long)]
+        binding: Option<String>,
+        /// Validity in hours.
+        #[arg(long, default_value_t = 12)]
+        hours: u64,
+    },
     /// Start all services on loopback with SQLite (plaintext: development and single office).
     Up {
         /// Where the SQLite databases live.
@@ -62,6 +82,25 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
+    let command = Cli::parse().command;
+    if let Command::Token {
+        data_dir,
+        role,
+        sub,
+        binding,
+        hours,
+    } = &command
+    {
+        let role: Role = serde_json::from_value(serde_json::Value::String(role.clone()))
+            .map_err(|_| anyhow::anyhow!("--role {role:?}: use exporter, atameken_officer, ministry_officer, foreign_customs or service"))?;
+        let (private, _) = dev_keys(data_dir)?;
+        let exp = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0) + hours * 3600;
+        println!(
+            "{}",
+            Minter::from_pem(&private)?.mint(sub, role, binding.as_deref(), exp)?
+        );
+        return Ok(());
+    }
     let Command::Up {
         data_dir,
         host,
@@ -72,13 +111,29 @@ async fn main() -> anyhow::Result<()> {
         smtp_host,
         smtp_port,
         smtp_from,
-    } = Cli::parse().command;
+    } = command
+    else {
+        return Ok(());
+    };
     if !host.is_loopback() {
         anyhow::bail!(
             "--host {host}: `rex-suite up` serves plaintext gRPC and listens on loopback only (127.0.0.1 or ::1)"
         );
     }
     let calendar = Arc::new(Calendar::load(calendar_dir.as_deref()).context("calendar data")?);
+    // Tokens are checked even here; the development key lives under the data folder and
+    // `rex-suite token` mints tokens with it.
+    let (private, public) = dev_keys(&data_dir)?;
+    let verifier = Verifier::new(
+        &[public],
+        rex_runtime::auth::ISSUER,
+        rex_runtime::auth::AUDIENCE,
+    )?;
+    let minter = Minter::from_pem(&private)?;
+    let year = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0) + 365 * 24 * 3600;
+    let service_token = |name: &str| minter.mint(name, Role::Service, None, year);
+    let registration_token = service_token("registration")?;
+    let verification_token = service_token("verification")?;
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
     let database = |name: &str| format!("sqlite://{}", data_dir.join(name).display());
@@ -95,7 +150,9 @@ async fn main() -> anyhow::Result<()> {
     let notification_url = format!("http://{notification_addr}");
     let registration_addr = registration_listener.local_addr()?;
     let verification_addr = verification_listener.local_addr()?;
-    tracing::warn!("development mode: plaintext gRPC on loopback only, no authentication");
+    tracing::warn!(
+        "development mode: plaintext gRPC on loopback only; tokens are checked, `rex-suite token` mints them with the development key"
+    );
     // One line per service on stdout, for people and for scripts that start the suite.
     println!(
         "registration  {registration_addr}  (data: {})",
@@ -108,6 +165,10 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "notification  {notification_addr}  (data: {}; e-mail via {smtp_host}:{smtp_port})",
         data_dir.join("notification.db").display()
+    );
+    println!(
+        "tokens        rex-suite token --data-dir {} --role atameken_officer --sub AP-1 --binding 002",
+        data_dir.display()
     );
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -126,6 +187,8 @@ async fn main() -> anyhow::Result<()> {
         calls: rex_verification::Calls::default(),
         poll: std::time::Duration::from_secs(1),
         grace: rex_runtime::server::SHUTDOWN_GRACE,
+        service_token: Some(verification_token),
+        auth: Some(verifier.clone()),
         notification_url: Some(notification_url.clone()),
     };
     let registration = rex_registration::serve_with(
@@ -135,6 +198,8 @@ async fn main() -> anyhow::Result<()> {
             calendar,
             clock: Arc::new(SystemClock),
             grace: rex_runtime::server::SHUTDOWN_GRACE,
+            service_token: Some(registration_token),
+            auth: Some(verifier.clone()),
             notification_url: Some(notification_url),
         },
         stopped(stop_rx.clone()),
@@ -157,6 +222,7 @@ async fn main() -> anyhow::Result<()> {
         },
         clock: Arc::new(SystemClock),
         poll: std::time::Duration::from_secs(2),
+        auth: Some(verifier),
         grace: rex_runtime::server::SHUTDOWN_GRACE,
     };
     let notification = rex_notification::serve(
@@ -170,4 +236,25 @@ async fn main() -> anyhow::Result<()> {
     n.context("notification service")?;
     tracing::info!("suite stopped");
     Ok(())
+}
+
+/// The development token key pair under `data_dir/keys`, created on first use.
+fn dev_keys(data_dir: &std::path::Path) -> anyhow::Result<(String, String)> {
+    let dir = data_dir.join("keys");
+    let (private_path, public_path) = (dir.join("token-private.pem"), dir.join("token-public.pem"));
+    if !private_path.exists() {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let (private, public) = rex_runtime::auth::generate_keypair()?;
+        std::fs::write(&private_path, &private)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&private_path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        std::fs::write(&public_path, &public)?;
+    }
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+    };
+    Ok((read(&private_path)?, read(&public_path)?))
 }

@@ -160,7 +160,28 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         .nth(1)
         .unwrap()
         .to_owned();
+    let token = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+        .args([
+            "token",
+            "--role",
+            "atameken_officer",
+            "--sub",
+            "AP-1",
+            "--binding",
+            "002",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
     let out = Command::new(python)
+        .env("REX_TOKEN", &token)
         .arg(root.join("docs/walkthrough.py"))
         .arg(&addr)
         .output()

@@ -44,6 +44,8 @@ pub struct Settings {
     pub clock: Arc<dyn Clock>,
     pub poll: Duration,
     pub grace: Duration,
+    /// Token checking; none: no authentication (development only).
+    pub auth: Option<rex_runtime::auth::Verifier>,
 }
 
 /// Builds the service on its database (running the migrations) with its templates checked.
@@ -89,6 +91,7 @@ pub async fn serve(
         SERVICE_NAME,
         shutdown,
         settings.grace,
+        settings.auth.clone(),
     )
     .await;
     sender.abort();

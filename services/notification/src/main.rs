@@ -78,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         },
         clock: Arc::new(SystemClock),
         poll: Duration::from_secs(2),
+        auth: None,
         grace: rex_runtime::server::SHUTDOWN_GRACE,
     };
     // Check configuration before any port is bound.

@@ -443,7 +443,17 @@ impl NotificationService for Notices {
     }
 
     async fn list_inbox(&self, request: Request<ListInboxRequest>) -> Reply<ListInboxResponse> {
-        let req = request.into_inner();
+        let caller = rex_runtime::auth::caller(&request);
+        let mut req = request.into_inner();
+        // An exporter's inbox is its own: no recipient means its TIN.
+        if let Some(c) = caller
+            .as_ref()
+            .filter(|c| c.role == rex_runtime::auth::Role::Exporter)
+            && req.recipient.trim().is_empty()
+        {
+            req.recipient = c.tin.clone().unwrap_or_default();
+        }
+        rex_runtime::auth::ensure_own(caller.as_ref(), req.recipient.trim())?;
         if req.recipient.trim().is_empty() {
             return Err(invalid_field(
                 "recipient",
@@ -470,10 +480,12 @@ impl NotificationService for Notices {
         &self,
         request: Request<AcknowledgeNotificationRequest>,
     ) -> Reply<AcknowledgeNotificationResponse> {
+        let caller = rex_runtime::auth::caller(&request);
         let req = request.into_inner();
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await.map_err(from_db)?;
         let row = self.load(&mut tx, &req.notification_id).await?;
+        rex_runtime::auth::ensure_own(caller.as_ref(), &row.recipient)?;
         let first = row.acknowledged_at.is_none();
         if first {
             let detail = if row.channel == "PAPER" {

@@ -668,8 +668,8 @@ async fn two_relay_replicas_never_send_a_notice_twice() {
     let timeout = std::time::Duration::from_secs(5);
     let backoff = std::time::Duration::from_millis(100);
     let (a, b) = tokio::join!(
-        rex_runtime::outbox::relay_once(&db, &client, &clock, timeout, backoff),
-        rex_runtime::outbox::relay_once(&db, &client, &clock, timeout, backoff)
+        rex_runtime::outbox::relay_once(&db, &client, None, &clock, timeout, backoff),
+        rex_runtime::outbox::relay_once(&db, &client, None, &clock, timeout, backoff)
     );
     assert_eq!(
         a.unwrap() + b.unwrap(),

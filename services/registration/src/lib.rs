@@ -63,6 +63,8 @@ pub async fn serve_with_grace(
         calendar,
         clock,
         grace,
+        service_token: None,
+        auth: None,
         notification_url: None,
     };
     serve_with(listener, options, shutdown).await
@@ -79,6 +81,10 @@ pub struct Options {
     /// The notification service the outbox relay delivers notices to; none: they wait in the
     /// outbox.
     pub notification_url: Option<String>,
+    /// Token checking; none: no authentication (development only).
+    pub auth: Option<rex_runtime::auth::Verifier>,
+    /// This service's own token, for its calls to the notification service.
+    pub service_token: Option<String>,
 }
 
 /// Serves with every option, the outbox relay included when a notification service is given.
@@ -95,6 +101,7 @@ pub async fn serve_with(
         tokio::spawn(rex_runtime::outbox::run(
             db,
             url,
+            options.service_token.clone(),
             Arc::new(rex_calendar::SystemClock),
             std::time::Duration::from_millis(200),
         ))
@@ -107,6 +114,7 @@ pub async fn serve_with(
         SERVICE_NAME,
         shutdown,
         options.grace,
+        options.auth.clone(),
     )
     .await;
     retention.abort();

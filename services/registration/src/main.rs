@@ -67,6 +67,8 @@ async fn main() -> anyhow::Result<()> {
                 calendar,
                 clock: Arc::new(SystemClock),
                 grace: rex_runtime::server::SHUTDOWN_GRACE,
+                service_token: None,
+                auth: None,
                 notification_url: cli.notification_url.clone(),
             };
             rex_registration::serve_with(listener, options, rex_runtime::server::shutdown_signal())

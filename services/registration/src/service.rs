@@ -9,6 +9,7 @@ use rex_calendar::{Calendar, Clock, StatutoryStep};
 use rex_proto::common::{self, Document, DocumentKind, ImportingCountry, Language};
 use rex_proto::registration::registration_service_server::RegistrationService;
 use rex_proto::registration::*;
+use rex_runtime::auth::Role;
 use rex_runtime::convert::{
     date_from_proto, date_to_proto, step_to_proto, timestamp_from_proto, timestamp_to_proto,
 };
@@ -535,6 +536,8 @@ fn check_form_structure(
     }
 }
 
+use rex_runtime::auth::ensure_own as own;
+
 fn change_categories(
     current: &RegistrationData,
     proposed: &RegistrationData,
@@ -582,6 +585,7 @@ impl RegistrationService for Registry {
         &self,
         request: Request<SubmitApplicationRequest>,
     ) -> Reply<SubmitApplicationResponse> {
+        let caller = rex_runtime::auth::caller(&request);
         let req = request.into_inner();
         let form = req
             .form
@@ -598,6 +602,7 @@ impl RegistrationService for Registry {
             .and_then(|d| d.exporter.as_ref())
             .map(|e| e.tin.trim().to_owned())
             .unwrap_or_default();
+        own(caller.as_ref(), &tin)?;
         let electronic = form.channel == SubmissionChannel::Electronic as i32;
         {
             let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
@@ -697,12 +702,14 @@ impl RegistrationService for Registry {
         &self,
         request: Request<GetApplicationRequest>,
     ) -> Reply<GetApplicationResponse> {
+        let caller = rex_runtime::auth::caller(&request);
         let id = request.into_inner().application_id;
         let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
         let row = store::get_application(&mut conn, id.trim())
             .await
             .map_err(db_err)?
             .ok_or_else(|| Status::not_found(format!("application_id: no application {id:?}")))?;
+        own(caller.as_ref(), &row.exporter_tin)?;
         let application = self.application_proto(&mut conn, &row, false).await?;
         Ok(Response::new(GetApplicationResponse {
             application: Some(application),
@@ -713,7 +720,16 @@ impl RegistrationService for Registry {
         &self,
         request: Request<ListApplicationsRequest>,
     ) -> Reply<ListApplicationsResponse> {
-        let req = request.into_inner();
+        let caller = rex_runtime::auth::caller(&request);
+        let mut req = request.into_inner();
+        // An exporter lists only its own applications.
+        if let Some(c) = caller.as_ref().filter(|c| c.role == Role::Exporter) {
+            let tin = c.tin.clone().unwrap_or_default();
+            if !req.exporter_tin.trim().is_empty() {
+                own(caller.as_ref(), req.exporter_tin.trim())?;
+            }
+            req.exporter_tin = tin;
+        }
         let status = match ApplicationStatus::try_from(req.status) {
             Ok(ApplicationStatus::Unspecified) => None,
             Ok(s) => Some(s.as_str_name().trim_start_matches("APPLICATION_STATUS_")),
@@ -954,12 +970,14 @@ impl RegistrationService for Registry {
         &self,
         request: Request<GetRegistrationRequest>,
     ) -> Reply<GetRegistrationResponse> {
+        let caller = rex_runtime::auth::caller(&request);
         let number = parse_number(
             "registration_number",
             &request.into_inner().registration_number,
         )?;
         let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
         let row = self.load_registration(&mut conn, &number).await?;
+        own(caller.as_ref(), &row.exporter_tin)?;
         Ok(Response::new(GetRegistrationResponse {
             registration: Some(self.registration_proto(&mut conn, &row).await?),
         }))
@@ -984,6 +1002,7 @@ impl RegistrationService for Registry {
         &self,
         request: Request<SubmitChangeRequest>,
     ) -> Reply<SubmitChangeResponse> {
+        let caller = rex_runtime::auth::caller(&request);
         let req = request.into_inner();
         let number = parse_number("registration_number", &req.registration_number)?;
         let mut v = Vec::new();
@@ -1045,6 +1064,7 @@ impl RegistrationService for Registry {
         let response = self
             .idempotent("SubmitChange", &req.idempotency_key, &req, async |tx: &mut sqlx::AnyConnection| {
                 let reg = self.load_registration(tx, &number).await?;
+                own(caller.as_ref(), &reg.exporter_tin)?;
                 if reg.status != "ACTIVE" {
                     return Err(Status::failed_precondition(format!("registration {number} is {}: changes are made to an active registration (CHG-1)", reg.status)));
                 }

@@ -51,6 +51,10 @@ pub struct Settings {
     /// The notification service the outbox relay delivers notices to; none: they wait in the
     /// outbox.
     pub notification_url: Option<String>,
+    /// Token checking; none: no authentication (development only).
+    pub auth: Option<rex_runtime::auth::Verifier>,
+    /// This service's own token, for its calls to the registration and notification services.
+    pub service_token: Option<String>,
 }
 
 /// Builds the service on its database (running the migrations). The registration service
@@ -61,13 +65,17 @@ pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {
         .with_context(|| format!("bad registration service URL {}", settings.registration_url))?
         .connect_timeout(settings.calls.timeout)
         .connect_lazy();
+    let mut calls = settings.calls.clone();
+    if calls.token.is_none() {
+        calls.token = settings.service_token.clone();
+    }
     Ok(Ministry::new(
         db,
         settings.calendar.clone(),
         settings.clock.clone(),
         settings.ops_clock.clone(),
         RegistrationServiceClient::new(channel),
-        settings.calls.clone(),
+        calls,
     ))
 }
 
@@ -83,6 +91,7 @@ pub async fn serve(
         tokio::spawn(rex_runtime::outbox::run(
             ministry.db().clone(),
             url,
+            settings.service_token.clone(),
             settings.ops_clock.clone(),
             settings.poll,
         ))
@@ -95,6 +104,7 @@ pub async fn serve(
         SERVICE_NAME,
         shutdown,
         settings.grace,
+        settings.auth.clone(),
     )
     .await;
     worker.abort();

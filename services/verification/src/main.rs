@@ -66,6 +66,8 @@ async fn main() -> anyhow::Result<()> {
         },
         poll: Duration::from_secs(1),
         grace: rex_runtime::server::SHUTDOWN_GRACE,
+        service_token: None,
+        auth: None,
         notification_url: cli.notification_url,
     };
     let listener = tokio::net::TcpListener::bind(cli.listen)

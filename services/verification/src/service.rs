@@ -32,6 +32,8 @@ pub struct Calls {
     /// First retry delay; doubles on each failure up to `retry_max`.
     pub retry_base: Duration,
     pub retry_max: Duration,
+    /// This service's token for its calls (none: no authentication, development only).
+    pub token: Option<String>,
 }
 
 impl Default for Calls {
@@ -40,6 +42,7 @@ impl Default for Calls {
             timeout: Duration::from_secs(5),
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(60),
+            token: None,
         }
     }
 }

@@ -32,6 +32,14 @@ fn with_context<T>(m: &Ministry, message: T, correlation_id: &str) -> tonic::Req
     if let Ok(value) = correlation_id.parse() {
         request.metadata_mut().insert(CORRELATION_HEADER, value);
     }
+    if let Some(Ok(value)) = m
+        .calls
+        .token
+        .as_ref()
+        .map(|t| format!("Bearer {t}").parse())
+    {
+        request.metadata_mut().insert("authorization", value);
+    }
     request
 }
 

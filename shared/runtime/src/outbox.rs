@@ -102,6 +102,7 @@ async fn claim(
 pub async fn relay_once(
     db: &Db,
     client: &NotificationServiceClient<Channel>,
+    token: Option<&str>,
     clock: &dyn Clock,
     timeout: Duration,
     retry_base: Duration,
@@ -123,6 +124,9 @@ pub async fn relay_once(
         request.set_timeout(timeout);
         if let Ok(value) = row.request.idempotency_key.parse() {
             request.metadata_mut().insert(CORRELATION_HEADER, value);
+        }
+        if let Some(Ok(value)) = token.map(|t| format!("Bearer {t}").parse()) {
+            request.metadata_mut().insert("authorization", value);
         }
         let result = client.clone().send_notification(request).await;
         let mut conn = db.pool.acquire().await?;
@@ -172,7 +176,13 @@ pub async fn backlog(db: &Db) -> anyhow::Result<i64> {
 }
 
 /// The relay loop, against the notification service at `url`, every `poll`.
-pub async fn run(db: Db, url: String, clock: Arc<dyn Clock>, poll: Duration) {
+pub async fn run(
+    db: Db,
+    url: String,
+    token: Option<String>,
+    clock: Arc<dyn Clock>,
+    poll: Duration,
+) {
     let channel = match Channel::from_shared(url.clone()) {
         Ok(endpoint) => endpoint
             .connect_timeout(Duration::from_secs(5))
@@ -187,6 +197,7 @@ pub async fn run(db: Db, url: String, clock: Arc<dyn Clock>, poll: Duration) {
         if let Err(err) = relay_once(
             &db,
             &client,
+            token.as_deref(),
             clock.as_ref(),
             Duration::from_secs(5),
             Duration::from_millis(500),

@@ -18,7 +18,15 @@ pub async fn serve(
     service_name: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_with_grace(listener, routes, service_name, shutdown, SHUTDOWN_GRACE).await
+    serve_with_grace(
+        listener,
+        routes,
+        service_name,
+        shutdown,
+        SHUTDOWN_GRACE,
+        None,
+    )
+    .await
 }
 
 /// The header that carries a correlation ID across services; every call's log span has it.
@@ -40,7 +48,14 @@ pub async fn serve_with_grace(
     service_name: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: std::time::Duration,
+    auth: Option<crate::auth::Verifier>,
 ) -> anyhow::Result<()> {
+    if auth.is_none() {
+        tracing::warn!(
+            service = service_name,
+            "authentication is OFF: every caller may call every RPC (development only)"
+        );
+    }
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter
         .set_service_status(service_name, ServingStatus::Serving)
@@ -89,6 +104,7 @@ pub async fn serve_with_grace(
     );
     let server = Server::builder()
         .layer(trace)
+        .layer(crate::auth::AuthLayer::new(auth))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown);
     // Clients that keep idle connections open must not hold the process past the grace period.

@@ -232,6 +232,7 @@ impl World {
             },
             clock: self.clock.clone(),
             poll: Duration::from_millis(50),
+            auth: None,
             grace: Duration::from_millis(200),
         }
     }
@@ -302,6 +303,8 @@ impl World {
             calendar: Arc::new(Calendar::official().unwrap()),
             clock: self.clock.clone() as Arc<dyn Clock>,
             grace: Duration::from_millis(200),
+            service_token: None,
+            auth: None,
             notification_url: self
                 .relay
                 .then(|| format!("http://{}", self.notification_addr)),

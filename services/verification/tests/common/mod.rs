@@ -178,9 +178,12 @@ impl World {
                 timeout: Duration::from_secs(2),
                 retry_base: Duration::from_millis(100),
                 retry_max: Duration::from_millis(400),
+                token: None,
             },
             poll: Duration::from_millis(50),
             grace: GRACE,
+            service_token: None,
+            auth: None,
             notification_url: None,
         }
     }

@@ -1,0 +1,618 @@
+//! Who may call what: signed tokens (JWT, Ed25519) in the `authorization` metadata, and the
+//! authorization matrix of every RPC of the suite, written once, here.
+//!
+//! A call is checked before its handler runs: the method must be in [`MATRIX`] (an RPC without
+//! an entry is refused), public methods need no token, the others need a valid token (issuer,
+//! audience, expiry, a known key) whose role the matrix allows. Handlers then apply ownership
+//! (an exporter sees only its own TIN) with the [`Caller`] the check leaves in the request.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use tonic::codegen::http;
+use tonic::{Request, Status};
+
+/// A caller's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An exporter, bound to its TIN.
+    Exporter,
+    /// An authorized person of Atameken, bound to a branch code.
+    AtamekenOfficer,
+    /// An officer of the Ministry of Trade and Integration.
+    MinistryOfficer,
+    /// Customs of Norway or Switzerland, bound to the country.
+    ForeignCustoms,
+    /// One of the suite's services, named by `sub` (registration, verification, notification).
+    Service,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Exporter,
+        Role::AtamekenOfficer,
+        Role::MinistryOfficer,
+        Role::ForeignCustoms,
+        Role::Service,
+    ];
+}
+
+/// The claims of a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// Who: a TIN, an officer id, a service name.
+    pub sub: String,
+    pub exp: u64,
+    pub role: Role,
+    /// Exporter: its TIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tin: Option<String>,
+    /// Atameken officer: the branch code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// Foreign customs: NO or CH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// The authenticated caller of a request, left in its extensions by the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub sub: String,
+    pub role: Role,
+    pub tin: Option<String>,
+    pub branch: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Who may call an RPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, without a token.
+    Public,
+    /// These roles; `Service` further limited to the named services.
+    Roles(&'static [Role], &'static [&'static str]),
+}
+
+use Role::{
+    AtamekenOfficer as ATAMEKEN, Exporter as EXPORTER, MinistryOfficer as MINISTRY,
+    Service as SERVICE,
+};
+
+/// The authorization matrix of the suite: every RPC, who may call it.
+pub const MATRIX: &[(&str, Access)] = &[
+    // Registration (Atameken, Order 244-NK).
+    (
+        "/rex.registration.v1.RegistrationService/SubmitApplication",
+        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/GetApplication",
+        Access::Roles(&[EXPORTER, ATAMEKEN, MINISTRY], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/ListApplications",
+        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/RegisterExporter",
+        Access::Roles(&[ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/RefuseApplication",
+        Access::Roles(&[ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/GetRegistration",
+        Access::Roles(&[EXPORTER, ATAMEKEN, MINISTRY], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/LookupRegistration",
+        Access::Public,
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/SubmitChange",
+        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/DecideChange",
+        Access::Roles(&[ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/RevokeRegistration",
+        Access::Roles(&[ATAMEKEN, SERVICE], &["verification"]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/ReinstateRegistration",
+        Access::Roles(&[ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/GetDossier",
+        Access::Roles(&[SERVICE], &["verification"]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/ValidateStatement",
+        Access::Public,
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/SaveAuthorizedPerson",
+        Access::Roles(&[ATAMEKEN], &[]),
+    ),
+    (
+        "/rex.registration.v1.RegistrationService/ListAuthorizedPersons",
+        Access::Roles(&[ATAMEKEN, MINISTRY], &[]),
+    ),
+    // Verification (the Ministry, Order 358-NK).
+    (
+        "/rex.verification.v1.VerificationService/OpenCase",
+        Access::Roles(&[MINISTRY], &[]),
+    ),
+    (
+        "/rex.verification.v1.VerificationService/GetCase",
+        Access::Roles(&[MINISTRY], &[]),
+    ),
+    (
+        "/rex.verification.v1.VerificationService/ListCases",
+        Access::Roles(&[MINISTRY], &[]),
+    ),
+    (
+        "/rex.verification.v1.VerificationService/RequestDossier",
+        Access::Roles(&[MINISTRY], &[]),
+    ),
+    (
+        "/rex.verification.v1.VerificationService/RecordCheck",
+        Access::Roles(&[MINISTRY], &[]),
+    ),
+    (
+        "/rex.verification.v1.VerificationService/IssueConclusion",
+        Access::Roles(&[MINISTRY], &[]),
+    ),
+    (
+        "/rex.verification.v1.VerificationService/RequestRevocation",
+        Access::Roles(&[MINISTRY], &[]),
+    ),
+    // Notification.
+    (
+        "/rex.notification.v1.NotificationService/SendNotification",
+        Access::Roles(&[SERVICE], &["registration", "verification"]),
+    ),
+    (
+        "/rex.notification.v1.NotificationService/GetNotification",
+        Access::Roles(&[ATAMEKEN, MINISTRY], &[]),
+    ),
+    (
+        "/rex.notification.v1.NotificationService/ListNotifications",
+        Access::Roles(&[ATAMEKEN, MINISTRY], &[]),
+    ),
+    (
+        "/rex.notification.v1.NotificationService/ListInbox",
+        Access::Roles(&[EXPORTER, ATAMEKEN, MINISTRY], &[]),
+    ),
+    (
+        "/rex.notification.v1.NotificationService/AcknowledgeNotification",
+        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
+    ),
+];
+
+/// Standard services every server answers without a token.
+const OPEN_PREFIXES: &[&str] = &[
+    "/grpc.health.v1.Health/",
+    "/grpc.reflection.v1.ServerReflection/",
+    "/grpc.reflection.v1alpha.ServerReflection/",
+];
+
+/// The access rule of a method, if it has one.
+pub fn access(method: &str) -> Option<Access> {
+    if OPEN_PREFIXES.iter().any(|p| method.starts_with(p)) {
+        return Some(Access::Public);
+    }
+    MATRIX.iter().find(|(m, _)| *m == method).map(|(_, a)| *a)
+}
+
+/// Whether `caller` may call `method` (the role part of the matrix; ownership is the handler's).
+pub fn allowed(method: &str, caller: Option<&Caller>) -> bool {
+    match access(method) {
+        None => false,
+        Some(Access::Public) => true,
+        Some(Access::Roles(roles, services)) => caller.is_some_and(|c| {
+            roles.contains(&c.role)
+                && (c.role != Role::Service || services.contains(&c.sub.as_str()))
+        }),
+    }
+}
+
+/// Token verification: the accepted issuer and audience and the public keys.
+#[derive(Clone)]
+pub struct Verifier {
+    keys: Arc<Vec<DecodingKey>>,
+    validation: Validation,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+pub const ISSUER: &str = "rex-kz";
+pub const AUDIENCE: &str = "rex-suite";
+
+impl Verifier {
+    /// Accepts tokens signed by any of `public_keys_pem` (Ed25519 SPKI PEM).
+    pub fn new(public_keys_pem: &[String], issuer: &str, audience: &str) -> anyhow::Result<Self> {
+        let keys = public_keys_pem
+            .iter()
+            .map(|pem| {
+                DecodingKey::from_ed_pem(pem.as_bytes()).context("not an Ed25519 public key (PEM)")
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        anyhow::ensure!(!keys.is_empty(), "no token public keys configured");
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.leeway = 30;
+        let required: HashSet<String> = ["exp", "iss", "aud", "sub"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        validation.required_spec_claims = required;
+        Ok(Self {
+            keys: Arc::new(keys),
+            validation,
+        })
+    }
+
+    /// Reads the public keys from `*.pem` files of a directory or from one file.
+    pub fn from_path(path: &Path) -> anyhow::Result<Self> {
+        let mut pems = Vec::new();
+        if path.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(path)?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "pem"))
+                .collect();
+            entries.sort();
+            for p in entries {
+                pems.push(
+                    std::fs::read_to_string(&p)
+                        .with_context(|| format!("cannot read {}", p.display()))?,
+                );
+            }
+        } else {
+            pems.push(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+            );
+        }
+        Self::new(&pems, ISSUER, AUDIENCE)
+            .with_context(|| format!("token keys in {}", path.display()))
+    }
+
+    /// The caller of a bearer token, or why it is not accepted.
+    pub fn verify(&self, token: &str) -> Result<Caller, String> {
+        let mut last = String::from("no key");
+        for key in self.keys.iter() {
+            match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+                Ok(data) => {
+                    let c = data.claims;
+                    let bound = match c.role {
+                        Role::Exporter => c.tin.as_deref().is_some_and(|t| t.len() == 12),
+                        Role::AtamekenOfficer => c.branch.as_deref().is_some_and(|b| b.len() == 3),
+                        Role::ForeignCustoms => matches!(c.country.as_deref(), Some("NO" | "CH")),
+                        Role::MinistryOfficer | Role::Service => true,
+                    };
+                    if !bound {
+                        return Err(format!(
+                            "a {:?} token must carry its binding (tin, branch or country)",
+                            c.role
+                        ));
+                    }
+                    return Ok(Caller {
+                        sub: c.sub,
+                        role: c.role,
+                        tin: c.tin,
+                        branch: c.branch,
+                        country: c.country,
+                    });
+                }
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(last)
+    }
+}
+
+/// Decides a call from its method and headers: the caller (if it sent a token) or the status
+/// that refuses it. Every refusal is logged with who tried what.
+pub fn decide(
+    verifier: &Verifier,
+    method: &str,
+    headers: &http::HeaderMap,
+) -> Result<Option<Caller>, Status> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim().to_owned());
+    let caller = match token.as_deref() {
+        None | Some("") => None,
+        Some(t) => match verifier.verify(t) {
+            Ok(c) => Some(c),
+            Err(reason) => {
+                tracing::warn!(method, %reason, "refused: bad token");
+                return Err(Status::unauthenticated(format!(
+                    "the token is not accepted: {reason}"
+                )));
+            }
+        },
+    };
+    match access(method) {
+        Some(Access::Public) => Ok(caller),
+        None => {
+            tracing::warn!(method, caller = ?caller, "refused: method not in the authorization matrix");
+            Err(Status::permission_denied(format!(
+                "{method} is not in the authorization matrix"
+            )))
+        }
+        Some(Access::Roles(..)) if caller.is_none() => {
+            tracing::warn!(method, "refused: no token");
+            Err(Status::unauthenticated(format!(
+                "{method} needs a token in the authorization metadata"
+            )))
+        }
+        Some(Access::Roles(..)) if !allowed(method, caller.as_ref()) => {
+            let c = caller.as_ref();
+            tracing::warn!(method, sub = c.map(|c| c.sub.as_str()), role = ?c.map(|c| c.role), "refused: not allowed by the authorization matrix");
+            Err(Status::permission_denied(format!(
+                "role {:?} may not call {method}",
+                c.map(|c| c.role)
+            )))
+        }
+        Some(Access::Roles(..)) => Ok(caller),
+    }
+}
+
+/// The tower layer that runs [`decide`] before every call of a server.
+#[derive(Debug, Clone)]
+pub struct AuthLayer {
+    verifier: Option<Verifier>,
+}
+
+impl AuthLayer {
+    /// `None`: no authentication (development on loopback only; the server says so at start).
+    pub fn new(verifier: Option<Verifier>) -> Self {
+        Self { verifier }
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+/// See [`AuthLayer`].
+#[derive(Debug, Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    verifier: Option<Verifier>,
+}
+
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'static>>;
+
+impl<S> tower::Service<http::Request<tonic::body::Body>> for AuthService<S>
+where
+    S: tower::Service<
+            http::Request<tonic::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<tonic::body::Body>) -> Self::Future {
+        if let Some(verifier) = &self.verifier {
+            match decide(verifier, request.uri().path(), request.headers()) {
+                Ok(Some(caller)) => {
+                    request.extensions_mut().insert(caller);
+                }
+                Ok(None) => {}
+                Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
+            }
+        }
+        // The clone that was made ready is the one that serves (tower's readiness contract).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(inner.call(request))
+    }
+}
+
+/// The caller the check left in a request (none on public calls without a token, or when the
+/// service runs without authentication in development).
+pub fn caller<T>(request: &Request<T>) -> Option<Caller> {
+    request.extensions().get::<Caller>().cloned()
+}
+
+/// Ownership: an exporter may act only on its own TIN. Officers and services pass.
+pub fn ensure_own(caller: Option<&Caller>, tin: &str) -> Result<(), Status> {
+    match caller {
+        Some(c) if c.role == Role::Exporter && c.tin.as_deref() != Some(tin) => {
+            tracing::warn!(sub = %c.sub, tin, "refused: an exporter acts only on its own data");
+            Err(Status::permission_denied(
+                "an exporter sees and changes only its own applications and registrations",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Mints tokens (the dev helper and tests).
+pub struct Minter {
+    key: EncodingKey,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for Minter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Minter")
+            .field("issuer", &self.issuer)
+            .finish()
+    }
+}
+
+impl Minter {
+    /// From an Ed25519 private key in PKCS#8 PEM.
+    pub fn from_pem(private_pem: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            key: EncodingKey::from_ed_pem(private_pem.as_bytes())?,
+            issuer: ISSUER.into(),
+            audience: AUDIENCE.into(),
+        })
+    }
+
+    pub fn with_audience(mut self, audience: &str) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// A token for `role` valid until `exp` (seconds since the epoch).
+    pub fn mint(
+        &self,
+        sub: &str,
+        role: Role,
+        binding: Option<&str>,
+        exp: u64,
+    ) -> anyhow::Result<String> {
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: sub.into(),
+            exp,
+            role,
+            tin: (role == Role::Exporter).then(|| binding.unwrap_or_default().to_owned()),
+            branch: (role == Role::AtamekenOfficer).then(|| binding.unwrap_or_default().to_owned()),
+            country: (role == Role::ForeignCustoms).then(|| binding.unwrap_or_default().to_owned()),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::EdDSA),
+            &claims,
+            &self.key,
+        )?)
+    }
+}
+
+/// A new Ed25519 key pair as (private PKCS#8 PEM, public SPKI PEM), for development.
+pub fn generate_keypair() -> anyhow::Result<(String, String)> {
+    use ring::signature::KeyPair;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng)
+        .map_err(|_| anyhow::anyhow!("key generation failed"))?;
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
+        .map_err(|_| anyhow::anyhow!("bad key"))?;
+    // SubjectPublicKeyInfo for Ed25519: a fixed 12-byte header and the 32-byte key (RFC 8410).
+    let mut spki = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    spki.extend_from_slice(pair.public_key().as_ref());
+    let private = pem::encode(&pem::Pem::new("PRIVATE KEY", pkcs8.as_ref().to_vec()));
+    let public = pem::encode(&pem::Pem::new("PUBLIC KEY", spki));
+    Ok((private, public))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_checked_for_key_issuer_audience_expiry_and_binding() {
+        let (private, public) = generate_keypair().unwrap();
+        let (other_private, _) = generate_keypair().unwrap();
+        let verifier = Verifier::new(&[public], ISSUER, AUDIENCE).unwrap();
+        let minter = Minter::from_pem(&private).unwrap();
+        let later = 4_102_444_800; // 2100-01-01
+        let ok = minter
+            .mint("110340517504", Role::Exporter, Some("110340517504"), later)
+            .unwrap();
+        assert_eq!(
+            verifier.verify(&ok).unwrap().tin.as_deref(),
+            Some("110340517504")
+        );
+        let expired = minter
+            .mint("x", Role::MinistryOfficer, None, 1_000_000_000)
+            .unwrap();
+        assert!(verifier.verify(&expired).unwrap_err().contains("Expired"));
+        let wrong_audience = Minter::from_pem(&private)
+            .unwrap()
+            .with_audience("elsewhere")
+            .mint("x", Role::MinistryOfficer, None, later)
+            .unwrap();
+        assert!(
+            verifier
+                .verify(&wrong_audience)
+                .unwrap_err()
+                .contains("Audience")
+        );
+        let unknown = Minter::from_pem(&other_private)
+            .unwrap()
+            .mint("x", Role::MinistryOfficer, None, later)
+            .unwrap();
+        assert!(verifier.verify(&unknown).is_err());
+        let unbound = minter
+            .mint("x", Role::AtamekenOfficer, Some("2"), later)
+            .unwrap();
+        assert!(
+            verifier.verify(&unbound).is_err(),
+            "an officer token needs a 3-digit branch"
+        );
+    }
+
+    #[test]
+    fn every_rpc_of_the_contract_is_in_the_matrix() {
+        use prost::Message;
+        let fds = prost_types::FileDescriptorSet::decode(rex_proto::FILE_DESCRIPTOR_SET).unwrap();
+        let mut methods = Vec::new();
+        for file in &fds.file {
+            for service in &file.service {
+                for m in &service.method {
+                    methods.push(format!(
+                        "/{}.{}/{}",
+                        file.package(),
+                        service.name(),
+                        m.name()
+                    ));
+                }
+            }
+        }
+        assert_eq!(methods.len(), MATRIX.len(), "one entry per RPC");
+        for m in methods {
+            assert!(
+                access(&m).is_some(),
+                "{m} has no entry in the authorization matrix"
+            );
+        }
+    }
+}
