@@ -24,6 +24,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Verify a service database's audit trail: every link of the hash chain; the first broken
+    /// one is named and the exit code is 1.
+    AuditVerify {
+        /// The database, e.g. sqlite://data/registration.db or postgres://…
+        #[arg(long)]
+        database_url: String,
+    },
     /// Mint a token for a role, signed with the development key of `up` (under the data folder),
     /// to try the API as an exporter, an officer, foreign customs or a service.
     Token {
@@ -83,6 +90,19 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
     let command = Cli::parse().command;
+    if let Command::AuditVerify { database_url } = &command {
+        let db = rex_runtime::db::Db::open(database_url).await?;
+        return match rex_runtime::audit::verify(&db).await? {
+            rex_runtime::audit::Verdict::Intact(n) => {
+                println!("intact: {n} entries, every link holds");
+                Ok(())
+            }
+            rex_runtime::audit::Verdict::Broken { seq, reason } => {
+                println!("BROKEN at entry {seq}: {reason}");
+                std::process::exit(1);
+            }
+        };
+    }
     if let Command::Token {
         data_dir,
         role,

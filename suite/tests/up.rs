@@ -209,4 +209,16 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         stdout.contains("STATEMENT_REASON_NUMBER_VALID"),
         "statement checked"
     );
+    // Every change the walkthrough made is in the registry's audit trail, and the chain holds.
+    let audit = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+        .args(["audit-verify", "--database-url"])
+        .arg(format!("sqlite://{}/registration.db", dir.path().display()))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&audit.stdout).to_string();
+    assert!(audit.status.success(), "{report}");
+    assert!(
+        report.starts_with("intact: 4 entries"),
+        "SaveAuthorizedPerson, SubmitApplication, RegisterExporter, RevokeRegistration: {report}"
+    );
 }

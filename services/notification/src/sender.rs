@@ -139,11 +139,25 @@ pub async fn send_due(
                     &format!("accepted by the mail server: {reply}"),
                 )
                 .await?;
+                let entry = rex_runtime::audit::entry(
+                    "EmailDelivered",
+                    &n.notification_id,
+                    n.recipient_email.as_bytes(),
+                    reply.as_bytes(),
+                );
+                rex_runtime::audit::append(&mut tx, &entry, at).await?;
                 sent += 1;
                 tracing::info!(id = %n.notification_id, kind = %n.kind, %reply, "e-mail accepted");
             }
             Err((permanent, reason)) if permanent || attempt >= smtp.max_attempts => {
                 store::mark_failed(&mut tx, &n.notification_id, &reason).await?;
+                let entry = rex_runtime::audit::entry(
+                    "EmailFailed",
+                    &n.notification_id,
+                    n.recipient_email.as_bytes(),
+                    reason.as_bytes(),
+                );
+                rex_runtime::audit::append(&mut tx, &entry, at).await?;
                 store::add_event(&mut tx, &n.notification_id, "FAILED", at, &reason).await?;
                 tracing::error!(id = %n.notification_id, %reason, attempt, "e-mail failed");
             }

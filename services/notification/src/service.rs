@@ -353,6 +353,15 @@ impl NotificationService for Notices {
                     .await
                     .map_err(from_db)?;
                 }
+                let entry = rex_runtime::audit::entry(
+                    "SendNotification",
+                    &row.notification_id,
+                    row.idempotency_key.as_bytes(),
+                    row.body.as_bytes(),
+                );
+                rex_runtime::audit::append(&mut tx, &entry, now)
+                    .await
+                    .map_err(from_db)?;
                 tracing::info!(id = %row.notification_id, kind = %row.kind, channel, rule = %row.rule_id, due = %due_on, "notice accepted");
                 row
             }
@@ -497,6 +506,15 @@ impl NotificationService for Notices {
                 .await
                 .map_err(from_db)?;
             store::add_event(&mut tx, &row.notification_id, "DELIVERED", now, detail)
+                .await
+                .map_err(from_db)?;
+            let entry = rex_runtime::audit::entry(
+                "AcknowledgeNotification",
+                &row.notification_id,
+                req.notification_id.as_bytes(),
+                detail.as_bytes(),
+            );
+            rex_runtime::audit::append(&mut tx, &entry, now)
                 .await
                 .map_err(from_db)?;
         }

@@ -22,6 +22,15 @@ pub async fn purge(db: &Db, clock: &dyn Clock) -> anyhow::Result<PurgeReport> {
     let as_of = clock.today();
     let mut tx = db.begin_write().await?;
     let (document_ids, bytes) = store::purge_documents(&mut tx, as_of, clock.now()).await?;
+    if !document_ids.is_empty() {
+        let entry = rex_runtime::audit::entry(
+            "RetentionPurge",
+            &as_of.to_string(),
+            as_of.to_string().as_bytes(),
+            document_ids.join(",").as_bytes(),
+        );
+        rex_runtime::audit::append(&mut tx, &entry, clock.now()).await?;
+    }
     tx.commit().await?;
     if !document_ids.is_empty() {
         tracing::info!(removed = document_ids.len(), bytes, %as_of, "retention: removed documents past their 5-year period (RET-1)");

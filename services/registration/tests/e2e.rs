@@ -1521,3 +1521,48 @@ async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: Suite) {
     assert_eq!(by_tin.applications.len(), 1);
 }
 on_both_backends!(reg_11_no_expiry_and_overdue_applications_are_listed);
+
+// ---- Audit trail ------------------------------------------------------------------------------
+
+async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: Suite) {
+    use rex_runtime::audit::{Verdict, verify};
+    s.authorized_person().await;
+    s.registered(0, "2026-03-19").await;
+    // SaveAuthorizedPerson, SubmitApplication, RegisterExporter.
+    assert_eq!(verify(&s.db).await.unwrap(), Verdict::Intact(3));
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
+        .fetch_all(&s.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "SaveAuthorizedPerson",
+            "SubmitApplication",
+            "RegisterExporter"
+        ]
+    );
+    // The log refuses edits, even from inside the database...
+    let refused = sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2")
+        .execute(&s.db.pool)
+        .await;
+    assert!(refused.is_err(), "audit_log is append-only");
+    // ...but someone with the database's owner rights can drop the guard. The verifier notices.
+    let dropped = match s.db.backend {
+        rex_runtime::db::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+        rex_runtime::db::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+    };
+    sqlx::query(dropped).execute(&s.db.pool).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE seq = 2")
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    match verify(&s.db).await.unwrap() {
+        Verdict::Broken { seq, reason } => {
+            assert_eq!(seq, 2);
+            assert!(reason.contains("changed"), "{reason}");
+        }
+        other => panic!("tampering not found: {other:?}"),
+    }
+}
+on_both_backends!(audit_trail_is_chained_and_a_tampered_row_is_found);

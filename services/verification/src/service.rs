@@ -470,6 +470,15 @@ impl VerificationService for Ministry {
                     )
                     .await
                     .map_err(db_err)?;
+                    let entry = rex_runtime::audit::entry(
+                        "RequestDossier",
+                        &case.case_id,
+                        case.case_id.as_bytes(),
+                        b"dossier requested",
+                    );
+                    rex_runtime::audit::append(&mut tx, &entry, self.clock.now())
+                        .await
+                        .map_err(db_err)?;
                 }
                 tx.commit().await.map_err(db_err)?;
                 tracing::info!(case_id = %case.case_id, "dossier requested from Atameken (VER-4)");
@@ -710,6 +719,15 @@ impl VerificationService for Ministry {
                     )
                     .await
                     .map_err(db_err)?;
+                    let entry = rex_runtime::audit::entry(
+                        "RequestRevocation",
+                        &case.case_id,
+                        case.case_id.as_bytes(),
+                        b"revocation requested",
+                    );
+                    rex_runtime::audit::append(&mut tx, &entry, self.clock.now())
+                        .await
+                        .map_err(db_err)?;
                 }
                 tx.commit().await.map_err(db_err)?;
                 tracing::info!(case_id = %case.case_id, "appeal to revoke sent to Atameken (VER-8)");

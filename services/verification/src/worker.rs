@@ -80,6 +80,13 @@ async fn run_job_in_span(m: &Ministry, job: &Job) -> anyhow::Result<bool> {
                     let mut tx = m.db.begin_write().await?;
                     store::store_dossier(&mut tx, &case.case_id, Some(&bytes), "", m.today())
                         .await?;
+                    let entry = rex_runtime::audit::entry(
+                        "DossierReceived",
+                        &case.case_id,
+                        case.registration_number.as_bytes(),
+                        &bytes,
+                    );
+                    rex_runtime::audit::append(&mut tx, &entry, m.clock.now()).await?;
                     store::finish_job(&mut tx, &job.job_id, m.ops_clock.now()).await?;
                     tx.commit().await?;
                     tracing::info!(bytes = bytes.len(), "dossier received (VER-5)");
@@ -93,6 +100,13 @@ async fn run_job_in_span(m: &Ministry, job: &Job) -> anyhow::Result<bool> {
                     );
                     let mut tx = m.db.begin_write().await?;
                     store::store_dossier(&mut tx, &case.case_id, None, &finding, m.today()).await?;
+                    let entry = rex_runtime::audit::entry(
+                        "DossierStepEnded",
+                        &case.case_id,
+                        case.registration_number.as_bytes(),
+                        finding.as_bytes(),
+                    );
+                    rex_runtime::audit::append(&mut tx, &entry, m.clock.now()).await?;
                     store::finish_job(&mut tx, &job.job_id, m.ops_clock.now()).await?;
                     tx.commit().await?;
                     tracing::warn!(%finding, "dossier step ended without a dossier (VER-5)");
@@ -171,6 +185,13 @@ async fn run_job_in_span(m: &Ministry, job: &Job) -> anyhow::Result<bool> {
                 &[("revocation_answer", Some(answer.clone()))],
             )
             .await?;
+            let entry = rex_runtime::audit::entry(
+                "RevocationAnswered",
+                &case.case_id,
+                case.registration_number.as_bytes(),
+                answer.as_bytes(),
+            );
+            rex_runtime::audit::append(&mut tx, &entry, m.clock.now()).await?;
             store::finish_job(&mut tx, &job.job_id, m.ops_clock.now()).await?;
             tx.commit().await?;
             tracing::info!(%answer, "Atameken answered the appeal to revoke (VER-8)");

@@ -434,9 +434,19 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<tonic::body::Body>) -> Self::Future {
+        let mut context = crate::audit::CallContext {
+            caller: None,
+            correlation_id: request
+                .headers()
+                .get(crate::server::CORRELATION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        };
         if let Some(verifier) = &self.verifier {
             match decide(verifier, request.uri().path(), request.headers()) {
                 Ok(Some(caller)) => {
+                    context.caller = Some(caller.clone());
                     request.extensions_mut().insert(caller);
                 }
                 Ok(None) => {}
@@ -446,7 +456,8 @@ where
         // The clone that was made ready is the one that serves (tower's readiness contract).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(inner.call(request))
+        // The handler runs inside the call's context, so the audit trail knows who and why.
+        Box::pin(crate::audit::CALL.scope(context, inner.call(request)))
     }
 }
 

@@ -41,6 +41,20 @@ impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`) and runs the migrations.
     /// A SQLite file is created if missing, in WAL mode with full durability.
     pub async fn connect(url: &str, migrations: &Migrations) -> anyhow::Result<Self> {
+        let db = Self::open(url).await?;
+        let migrator = match db.backend {
+            Backend::Sqlite => migrations.sqlite,
+            Backend::Postgres => migrations.postgres,
+        };
+        migrator
+            .run(&db.pool)
+            .await
+            .context("database migration failed")?;
+        Ok(db)
+    }
+
+    /// Opens a database as it is, without migrating it (operators' tools).
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -91,14 +105,6 @@ impl Db {
                 .await
                 .with_context(|| format!("cannot connect to PostgreSQL at {}", redact(url)))?,
         };
-        let migrator = match backend {
-            Backend::Sqlite => migrations.sqlite,
-            Backend::Postgres => migrations.postgres,
-        };
-        migrator
-            .run(&pool)
-            .await
-            .context("database migration failed")?;
         Ok(Self { pool, backend })
     }
 

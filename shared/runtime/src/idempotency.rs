@@ -84,6 +84,16 @@ where
         return previous;
     }
     let response = op(&mut tx).await?;
+    // The audit entry is written with the change, in the same transaction.
+    let entry = crate::audit::entry(
+        rpc,
+        key,
+        &request.encode_to_vec(),
+        &response.encode_to_vec(),
+    );
+    crate::audit::append(&mut tx, &entry, now)
+        .await
+        .map_err(from_db)?;
     if !key.is_empty()
         && let Err(err) = save(&mut tx, key, rpc, &sha, &response.encode_to_vec(), now).await
     {

@@ -1,5 +1,6 @@
 //! What every service of the suite shares at run time.
 
+pub mod audit;
 pub mod auth;
 pub mod convert;
 pub mod db;
