@@ -209,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
         grace: rex_runtime::server::SHUTDOWN_GRACE,
         service_token: Some(verification_token),
         auth: Some(verifier.clone()),
+        tls: None,
         notification_url: Some(notification_url.clone()),
     };
     let registration = rex_registration::serve_with(
@@ -220,6 +221,7 @@ async fn main() -> anyhow::Result<()> {
             grace: rex_runtime::server::SHUTDOWN_GRACE,
             service_token: Some(registration_token),
             auth: Some(verifier.clone()),
+            tls: None,
             notification_url: Some(notification_url),
         },
         stopped(stop_rx.clone()),
@@ -243,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
         clock: Arc::new(SystemClock),
         poll: std::time::Duration::from_secs(2),
         auth: Some(verifier),
+        tls: None,
         grace: rex_runtime::server::SHUTDOWN_GRACE,
     };
     let notification = rex_notification::serve(

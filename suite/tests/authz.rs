@@ -47,6 +47,7 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
         grace: Duration::from_millis(100),
         notification_url: None,
         auth: Some(verifier.clone()),
+        tls: None,
         service_token: None,
     };
     tokio::spawn(rex_registration::serve_with(rl, options, never()));
@@ -61,6 +62,7 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
         grace: Duration::from_millis(100),
         notification_url: None,
         auth: Some(verifier.clone()),
+        tls: None,
         service_token: None,
     };
     tokio::spawn(rex_verification::serve(vl, settings, never()));
@@ -82,6 +84,7 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
         poll: Duration::from_secs(1),
         grace: Duration::from_millis(100),
         auth: Some(verifier.clone()),
+        tls: None,
     };
     tokio::spawn(rex_notification::serve(nl, nsettings, never()));
 

@@ -46,6 +46,8 @@ pub struct Settings {
     pub grace: Duration,
     /// Token checking; none: no authentication (development only).
     pub auth: Option<rex_runtime::auth::Verifier>,
+    /// Mutual TLS; none: plaintext (development on loopback only).
+    pub tls: Option<rex_runtime::tls::Tls>,
 }
 
 /// Builds the service on its database (running the migrations) with its templates checked.
@@ -92,6 +94,7 @@ pub async fn serve(
         shutdown,
         settings.grace,
         settings.auth.clone(),
+        settings.tls.clone(),
     )
     .await;
     sender.abort();

@@ -65,6 +65,7 @@ pub async fn serve_with_grace(
         grace,
         service_token: None,
         auth: None,
+        tls: None,
         notification_url: None,
     };
     serve_with(listener, options, shutdown).await
@@ -85,6 +86,8 @@ pub struct Options {
     pub auth: Option<rex_runtime::auth::Verifier>,
     /// This service's own token, for its calls to the notification service.
     pub service_token: Option<String>,
+    /// Mutual TLS (server and client side); none: plaintext (development on loopback only).
+    pub tls: Option<rex_runtime::tls::Tls>,
 }
 
 /// Serves with every option, the outbox relay included when a notification service is given.
@@ -97,15 +100,24 @@ pub async fn serve_with(
     let registry = Registry::new(db.clone(), options.calendar, options.clock.clone());
     let retention = tokio::spawn(retention::run_periodically(db.clone(), options.clock));
     // Retry scheduling runs on the machine's clock, not on the clock of law.
-    let relay = options.notification_url.clone().map(|url| {
-        tokio::spawn(rex_runtime::outbox::run(
-            db,
-            url,
-            options.service_token.clone(),
-            Arc::new(rex_calendar::SystemClock),
-            std::time::Duration::from_millis(200),
-        ))
-    });
+    let relay = match options.notification_url.as_deref() {
+        Some(url) => {
+            let channel = rex_runtime::tls::channel(
+                url,
+                options.tls.as_ref(),
+                "notification",
+                std::time::Duration::from_secs(5),
+            )?;
+            Some(tokio::spawn(rex_runtime::outbox::run(
+                db,
+                channel,
+                options.service_token.clone(),
+                Arc::new(rex_calendar::SystemClock),
+                std::time::Duration::from_millis(200),
+            )))
+        }
+        None => None,
+    };
     let routes = tonic::service::Routes::new(RegistrationServiceServer::new(registry));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&options.database_url), notification = ?options.notification_url, "registration service listening");
     let result = rex_runtime::server::serve_with_grace(
@@ -115,6 +127,7 @@ pub async fn serve_with(
         shutdown,
         options.grace,
         options.auth.clone(),
+        options.tls.clone(),
     )
     .await;
     retention.abort();

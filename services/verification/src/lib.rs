@@ -10,7 +10,6 @@ pub mod worker;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use rex_calendar::{Calendar, Clock};
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
 use rex_proto::verification::verification_service_server::VerificationServiceServer;
@@ -55,16 +54,20 @@ pub struct Settings {
     pub auth: Option<rex_runtime::auth::Verifier>,
     /// This service's own token, for its calls to the registration and notification services.
     pub service_token: Option<String>,
+    /// Mutual TLS (server and client side); none: plaintext (development on loopback only).
+    pub tls: Option<rex_runtime::tls::Tls>,
 }
 
 /// Builds the service on its database (running the migrations). The registration service
 /// need not be up: the channel connects when it is first used.
 pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {
     let db = Db::connect(&settings.database_url, &MIGRATIONS).await?;
-    let channel = tonic::transport::Channel::from_shared(settings.registration_url.clone())
-        .with_context(|| format!("bad registration service URL {}", settings.registration_url))?
-        .connect_timeout(settings.calls.timeout)
-        .connect_lazy();
+    let channel = rex_runtime::tls::channel(
+        &settings.registration_url,
+        settings.tls.as_ref(),
+        "registration",
+        settings.calls.timeout,
+    )?;
     let mut calls = settings.calls.clone();
     if calls.token.is_none() {
         calls.token = settings.service_token.clone();
@@ -87,15 +90,24 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let ministry = ministry(&settings).await?;
     let worker = tokio::spawn(worker::run(ministry.clone(), settings.poll));
-    let relay = settings.notification_url.clone().map(|url| {
-        tokio::spawn(rex_runtime::outbox::run(
-            ministry.db().clone(),
-            url,
-            settings.service_token.clone(),
-            settings.ops_clock.clone(),
-            settings.poll,
-        ))
-    });
+    let relay = match settings.notification_url.as_deref() {
+        Some(url) => {
+            let channel = rex_runtime::tls::channel(
+                url,
+                settings.tls.as_ref(),
+                "notification",
+                settings.calls.timeout,
+            )?;
+            Some(tokio::spawn(rex_runtime::outbox::run(
+                ministry.db().clone(),
+                channel,
+                settings.service_token.clone(),
+                settings.ops_clock.clone(),
+                settings.poll,
+            )))
+        }
+        None => None,
+    };
     let routes = tonic::service::Routes::new(VerificationServiceServer::new(ministry));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), registration = %settings.registration_url, "verification service listening");
     let result = rex_runtime::server::serve_with_grace(
@@ -105,6 +117,7 @@ pub async fn serve(
         shutdown,
         settings.grace,
         settings.auth.clone(),
+        settings.tls.clone(),
     )
     .await;
     worker.abort();

@@ -602,6 +602,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_entry_of_the_matrix() {
+        let readme = include_str!("../../../README.md");
+        for (method, _) in MATRIX {
+            let rpc = method.rsplit('/').next().unwrap();
+            assert!(
+                readme.contains(&format!("`{rpc}` |")),
+                "README's authorization table lacks {rpc}"
+            );
+        }
+    }
+
+    #[test]
     fn every_rpc_of_the_contract_is_in_the_matrix() {
         use prost::Message;
         let fds = prost_types::FileDescriptorSet::decode(rex_proto::FILE_DESCRIPTOR_SET).unwrap();

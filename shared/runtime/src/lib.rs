@@ -9,3 +9,4 @@ pub mod outbox;
 pub mod server;
 pub mod status;
 pub mod telemetry;
+pub mod tls;

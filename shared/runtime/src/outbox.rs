@@ -175,23 +175,14 @@ pub async fn backlog(db: &Db) -> anyhow::Result<i64> {
     )
 }
 
-/// The relay loop, against the notification service at `url`, every `poll`.
+/// The relay loop over `channel` (to the notification service), every `poll`.
 pub async fn run(
     db: Db,
-    url: String,
+    channel: Channel,
     token: Option<String>,
     clock: Arc<dyn Clock>,
     poll: Duration,
 ) {
-    let channel = match Channel::from_shared(url.clone()) {
-        Ok(endpoint) => endpoint
-            .connect_timeout(Duration::from_secs(5))
-            .connect_lazy(),
-        Err(err) => {
-            tracing::error!(%url, error = %err, "bad notification service URL; notices stay in the outbox");
-            return;
-        }
-    };
     let client = NotificationServiceClient::new(channel);
     loop {
         if let Err(err) = relay_once(

@@ -25,6 +25,7 @@ pub async fn serve(
         shutdown,
         SHUTDOWN_GRACE,
         None,
+        None,
     )
     .await
 }
@@ -49,7 +50,14 @@ pub async fn serve_with_grace(
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: std::time::Duration,
     auth: Option<crate::auth::Verifier>,
+    tls: Option<crate::tls::Tls>,
 ) -> anyhow::Result<()> {
+    if tls.is_none() {
+        tracing::warn!(
+            service = service_name,
+            "plaintext gRPC: no TLS (development on loopback only)"
+        );
+    }
     if auth.is_none() {
         tracing::warn!(
             service = service_name,
@@ -102,7 +110,13 @@ pub async fn serve_with_grace(
             tracing::info_span!("rpc", method = %req.uri().path(), correlation_id = %id)
         },
     );
-    let server = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = &tls {
+        builder = builder
+            .tls_config(tls.server())
+            .context("TLS server configuration")?;
+    }
+    let server = builder
         .layer(trace)
         .layer(crate::auth::AuthLayer::new(auth))
         .add_routes(routes)

@@ -233,6 +233,7 @@ impl World {
             clock: self.clock.clone(),
             poll: Duration::from_millis(50),
             auth: None,
+            tls: None,
             grace: Duration::from_millis(200),
         }
     }
@@ -305,6 +306,7 @@ impl World {
             grace: Duration::from_millis(200),
             service_token: None,
             auth: None,
+            tls: None,
             notification_url: self
                 .relay
                 .then(|| format!("http://{}", self.notification_addr)),

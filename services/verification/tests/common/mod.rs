@@ -184,6 +184,7 @@ impl World {
             grace: GRACE,
             service_token: None,
             auth: None,
+            tls: None,
             notification_url: None,
         }
     }
