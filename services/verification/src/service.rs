@@ -444,6 +444,14 @@ impl VerificationService for Ministry {
     ) -> Reply<RequestDossierResponse> {
         let incoming = rex_runtime::server::correlation_id(&request);
         let req = request.into_inner();
+        rex_runtime::idempotency::check_key(
+            &self.db,
+            self.clock.now(),
+            "RequestDossier",
+            &req.idempotency_key,
+            &req,
+        )
+        .await?;
         let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
         let case = self.load(&mut conn, &req.case_id).await?;
         drop(conn);
@@ -679,6 +687,14 @@ impl VerificationService for Ministry {
         if req.officer_id.trim().is_empty() {
             return Err(invalid_field("officer_id", "is required (VER-8)"));
         }
+        rex_runtime::idempotency::check_key(
+            &self.db,
+            self.clock.now(),
+            "RequestRevocation",
+            &req.idempotency_key,
+            &req,
+        )
+        .await?;
         let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
         let case = self.load(&mut conn, &req.case_id).await?;
         drop(conn);

@@ -250,6 +250,16 @@ async fn ver_8_full_case_ending_in_revocation_exactly_once(w: World) {
     assert_eq!(reg.revocations.len(), 1);
     assert_eq!(reg.revocations[0].case_reference, case.case_id);
     assert_eq!(reg.revocations[0].requested_by, "MINISTRY");
+    // The same key for another request is refused.
+    let reused = client
+        .request_revocation(RequestRevocationRequest {
+            idempotency_key: "appeal-1".into(),
+            case_id: case.case_id.clone(),
+            officer_id: "MTI-8".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::AlreadyExists);
     // Asked again: nothing more happens at Atameken.
     client
         .request_revocation(RequestRevocationRequest {

@@ -110,3 +110,33 @@ where
     tx.commit().await.map_err(from_db)?;
     Ok(response)
 }
+
+/// For RPCs whose effect is idempotent by the state it moves (and which call other services, so
+/// their answer is not stored): records the key with the request's digest, and refuses the same
+/// key with a different request (`ALREADY_EXISTS`). No key: nothing to check.
+pub async fn check_key<Req: Message>(
+    db: &Db,
+    now: DateTime<Utc>,
+    rpc: &str,
+    key: &str,
+    request: &Req,
+) -> Result<(), Status> {
+    if key.is_empty() {
+        return Ok(());
+    }
+    let sha = hex::encode(Sha256::digest(request.encode_to_vec()));
+    let mut conn = db.pool.acquire().await.map_err(from_db)?;
+    match stored(&mut conn, key).await.map_err(from_db)? {
+        Some((stored_rpc, stored_sha, _)) if stored_rpc == rpc && stored_sha == sha => Ok(()),
+        Some((stored_rpc, _, _)) => Err(Status::already_exists(format!(
+            "idempotency_key {key:?} was already used for a different {stored_rpc} request"
+        ))),
+        None => match save(&mut conn, key, rpc, &sha, &[], now).await {
+            Ok(()) => Ok(()),
+            Err(err) if is_unique_violation(&err) => {
+                Box::pin(check_key(db, now, rpc, key, request)).await
+            }
+            Err(err) => Err(from_db(err)),
+        },
+    }
+}
