@@ -1,25 +1,12 @@
 //! Notifications and their delivery history (SQLite or PostgreSQL).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rex_runtime::convert::rows::{decode_err, iso, opt_instant};
 use rex_runtime::convert::{date_from_db, instant_from_db, instant_to_db};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
-
-fn decode_err(what: &str, err: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::Decode(format!("{what}: {err}").into())
-}
-
-fn opt_instant(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| instant_from_db(&t).map_err(|e| decode_err(col, e)))
-        .transpose()
-}
-
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 /// A notification as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -16,17 +16,8 @@ use rex_runtime::db::Db;
     about = "Atameken's registration of exporters in REX (Order 244-NK)"
 )]
 struct Cli {
-    /// Token public keys (Ed25519 PEM): a file or a directory of *.pem. None: no authentication
-    /// (development only; the service says so at start).
-    #[arg(long, env = "REX_TOKEN_PUBLIC_KEYS")]
-    token_keys: Option<PathBuf>,
-    /// This service's own token for its calls to the other services.
-    #[arg(long, env = "REX_SERVICE_TOKEN", hide_env_values = true)]
-    service_token: Option<String>,
-    /// Mutual TLS: a directory with ca.crt, NAME.crt and NAME.key (scripts/dev-certs makes them).
-    /// None: plaintext (development on loopback only).
-    #[arg(long, env = "REX_TLS_DIR")]
-    tls_dir: Option<PathBuf>,
+    #[command(flatten)]
+    security: rex_runtime::config::Security,
     /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
     #[arg(
         long,
@@ -66,18 +57,7 @@ async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
     let cli = Cli::parse();
     // Security settings are checked before any port is bound.
-    let auth = cli
-        .token_keys
-        .as_deref()
-        .map(rex_runtime::auth::Verifier::from_path)
-        .transpose()?;
-    let tls = cli
-        .tls_dir
-        .as_deref()
-        .map(|dir| {
-            rex_runtime::tls::Tls::load(&rex_runtime::tls::TlsFiles::in_dir(dir, "registration"))
-        })
-        .transpose()?;
+    let (auth, tls) = cli.security.load("registration")?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     match cli.command.unwrap_or(Command::Serve {
         listen: "127.0.0.1:50051".parse()?,
@@ -91,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
                 calendar,
                 clock: Arc::new(SystemClock),
                 grace: rex_runtime::server::SHUTDOWN_GRACE,
-                service_token: cli.service_token.clone(),
+                service_token: cli.security.service_token.clone(),
                 auth: auth.clone(),
                 tls: tls.clone(),
                 notification_url: cli.notification_url.clone(),

@@ -5,43 +5,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use prost::Message;
 use rex_proto::common::{Document, DocumentKind};
 use rex_proto::registration::{ApplicationForm, RegistrationData};
-use rex_runtime::convert::{date_from_db, instant_from_db, instant_to_db};
+use rex_runtime::convert::instant_to_db;
+use rex_runtime::convert::rows::{date, decode_err, instant, iso, opt_date, opt_instant};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::domain::Finding;
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
-
-fn decode_err(what: &str, err: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::Decode(format!("{what}: {err}").into())
-}
-
-fn date(row: &AnyRow, col: &str) -> Result<NaiveDate> {
-    let text: String = row.try_get(col)?;
-    date_from_db(&text).map_err(|e| decode_err(col, e))
-}
-
-fn opt_date(row: &AnyRow, col: &str) -> Result<Option<NaiveDate>> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| date_from_db(&t).map_err(|e| decode_err(col, e)))
-        .transpose()
-}
-
-fn instant(row: &AnyRow, col: &str) -> Result<DateTime<Utc>> {
-    let text: String = row.try_get(col)?;
-    instant_from_db(&text).map_err(|e| decode_err(col, e))
-}
-
-fn opt_instant(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| instant_from_db(&t).map_err(|e| decode_err(col, e)))
-        .transpose()
-}
-
-fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 // ---- applications ------------------------------------------------------------------------------
 
@@ -696,68 +667,7 @@ pub async fn upsert_person(conn: &mut AnyConnection, p: &PersonRow) -> Result<()
 
 // ---- outbox ------------------------------------------------------------------------------------
 
-/// A notice obligation (REG-8, REG-9, CHG-2, REV-2, REG-13), written with the change that
-/// causes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub idempotency_key: String,
-    pub kind: String,
-    pub rule_id: String,
-    pub recipient: String,
-    pub recipient_email: String,
-    pub channel: String,
-    pub primary_language: String,
-    pub facts: serde_json::Map<String, serde_json::Value>,
-    pub due_on: NaiveDate,
-}
-
-pub async fn insert_notice(
-    conn: &mut AnyConnection,
-    n: &Notice,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (outbox_id, idempotency_key, kind, rule_id, recipient, recipient_email, channel, \
-         primary_language, facts, due_on, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '')",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(&n.idempotency_key)
-    .bind(&n.kind)
-    .bind(&n.rule_id)
-    .bind(&n.recipient)
-    .bind(&n.recipient_email)
-    .bind(&n.channel)
-    .bind(&n.primary_language)
-    .bind(serde_json::to_string(&n.facts)?)
-    .bind(iso(n.due_on))
-    .bind(instant_to_db(now))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Every notice obligation, oldest first (for operators and tests until the relay exists).
-pub async fn notices(conn: &mut AnyConnection) -> anyhow::Result<Vec<Notice>> {
-    let rows = sqlx::query("SELECT * FROM outbox ORDER BY created_at, outbox_id")
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let facts: String = row.try_get("facts")?;
-            Ok(Notice {
-                idempotency_key: row.try_get("idempotency_key")?,
-                kind: row.try_get("kind")?,
-                rule_id: row.try_get("rule_id")?,
-                recipient: row.try_get("recipient")?,
-                recipient_email: row.try_get("recipient_email")?,
-                channel: row.try_get("channel")?,
-                primary_language: row.try_get("primary_language")?,
-                facts: serde_json::from_str(&facts)?,
-                due_on: date(row, "due_on")?,
-            })
-        })
-        .collect()
-}
+pub use rex_runtime::outbox::{Notice, insert as insert_notice, list as notices};
 
 // ---- dossiers and retention ----------------------------------------------------------------------
 

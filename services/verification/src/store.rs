@@ -1,31 +1,14 @@
 //! Cases, jobs, marks and notices in the Ministry's database (SQLite or PostgreSQL).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rex_runtime::convert::{date_from_db, instant_from_db, instant_to_db};
+use rex_runtime::convert::instant_to_db;
+use rex_runtime::convert::rows::{opt_date, opt_instant};
+
+pub use rex_runtime::convert::rows::iso;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
-
-fn decode_err(what: &str, err: impl std::fmt::Display) -> sqlx::Error {
-    sqlx::Error::Decode(format!("{what}: {err}").into())
-}
-
-fn opt_date(row: &AnyRow, col: &str) -> Result<Option<NaiveDate>> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| date_from_db(&t).map_err(|e| decode_err(col, e)))
-        .transpose()
-}
-
-fn opt_instant(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>> {
-    let text: Option<String> = row.try_get(col)?;
-    text.map(|t| instant_from_db(&t).map_err(|e| decode_err(col, e)))
-        .transpose()
-}
-
-pub fn iso(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
 
 /// A case as stored.
 #[derive(Debug, Clone, Default)]
@@ -364,56 +347,4 @@ pub async fn mark_step(
     Ok(done.rows_affected() == 1)
 }
 
-/// A notice obligation (DEADLINE_AT_RISK to the responsible officer).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub idempotency_key: String,
-    pub kind: String,
-    pub rule_id: String,
-    pub recipient: String,
-    pub facts: serde_json::Map<String, serde_json::Value>,
-    pub due_on: NaiveDate,
-}
-
-pub async fn insert_notice(
-    conn: &mut AnyConnection,
-    n: &Notice,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (outbox_id, idempotency_key, kind, rule_id, recipient, recipient_email, channel, primary_language, \
-         facts, due_on, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, '', 'INBOX', 'RU', $6, $7, $8, '') \
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(&n.idempotency_key)
-    .bind(&n.kind)
-    .bind(&n.rule_id)
-    .bind(&n.recipient)
-    .bind(serde_json::to_string(&n.facts)?)
-    .bind(iso(n.due_on))
-    .bind(instant_to_db(now))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn notices(conn: &mut AnyConnection) -> anyhow::Result<Vec<Notice>> {
-    let rows = sqlx::query("SELECT * FROM outbox ORDER BY created_at, outbox_id")
-        .fetch_all(conn)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let facts: String = r.try_get("facts")?;
-            let due: String = r.try_get("due_on")?;
-            Ok(Notice {
-                idempotency_key: r.try_get("idempotency_key")?,
-                kind: r.try_get("kind")?,
-                rule_id: r.try_get("rule_id")?,
-                recipient: r.try_get("recipient")?,
-                facts: serde_json::from_str(&facts)?,
-                due_on: date_from_db(&due)?,
-            })
-        })
-        .collect()
-}
+pub use rex_runtime::outbox::{Notice, insert as insert_notice, list as notices};

@@ -322,6 +322,9 @@ pub async fn watch_deadlines(m: &Ministry) -> anyhow::Result<(usize, usize)> {
                     kind: "DEADLINE_AT_RISK".into(),
                     rule_id: step.rule_id.clone(),
                     recipient: case.responsible_officer_id.clone(),
+                    recipient_email: String::new(),
+                    channel: "INBOX".into(),
+                    primary_language: "RU".into(),
                     facts: match facts {
                         serde_json::Value::Object(map) => map,
                         _ => serde_json::Map::new(),

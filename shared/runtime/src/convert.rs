@@ -125,3 +125,41 @@ pub fn instant_from_db(text: &str) -> anyhow::Result<DateTime<Utc>> {
 pub fn date_from_db(text: &str) -> anyhow::Result<NaiveDate> {
     Ok(NaiveDate::parse_from_str(text, "%Y-%m-%d")?)
 }
+
+/// Reading rows of the portable schema (dates and instants as text), naming the column on error.
+pub mod rows {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use sqlx::Row;
+    use sqlx::any::AnyRow;
+
+    pub fn decode_err(what: &str, err: impl std::fmt::Display) -> sqlx::Error {
+        sqlx::Error::Decode(format!("{what}: {err}").into())
+    }
+
+    pub fn date(row: &AnyRow, col: &str) -> Result<NaiveDate, sqlx::Error> {
+        let text: String = row.try_get(col)?;
+        super::date_from_db(&text).map_err(|e| decode_err(col, e))
+    }
+
+    pub fn opt_date(row: &AnyRow, col: &str) -> Result<Option<NaiveDate>, sqlx::Error> {
+        let text: Option<String> = row.try_get(col)?;
+        text.map(|t| super::date_from_db(&t).map_err(|e| decode_err(col, e)))
+            .transpose()
+    }
+
+    pub fn instant(row: &AnyRow, col: &str) -> Result<DateTime<Utc>, sqlx::Error> {
+        let text: String = row.try_get(col)?;
+        super::instant_from_db(&text).map_err(|e| decode_err(col, e))
+    }
+
+    pub fn opt_instant(row: &AnyRow, col: &str) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let text: Option<String> = row.try_get(col)?;
+        text.map(|t| super::instant_from_db(&t).map_err(|e| decode_err(col, e)))
+            .transpose()
+    }
+
+    /// A date as stored: `YYYY-MM-DD`.
+    pub fn iso(d: NaiveDate) -> String {
+        d.format("%Y-%m-%d").to_string()
+    }
+}

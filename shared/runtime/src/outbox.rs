@@ -21,6 +21,74 @@ use crate::convert::{date_from_db, date_to_proto, instant_to_db};
 use crate::db::Db;
 use crate::server::CORRELATION_HEADER;
 
+/// A notice obligation (REG-8, REG-9, CHG-2, REV-2, REG-13, DEADLINE_AT_RISK), written with the
+/// change that causes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub idempotency_key: String,
+    pub kind: String,
+    pub rule_id: String,
+    pub recipient: String,
+    pub recipient_email: String,
+    /// EMAIL, INBOX or PAPER.
+    pub channel: String,
+    /// KK, RU or EN.
+    pub primary_language: String,
+    pub facts: serde_json::Map<String, serde_json::Value>,
+    pub due_on: chrono::NaiveDate,
+}
+
+/// Writes a notice obligation inside the caller's transaction; the same key twice is one
+/// notice. It is due for relaying at once.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    n: &Notice,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (outbox_id, idempotency_key, kind, rule_id, recipient, recipient_email, channel, \
+         primary_language, facts, due_on, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '') \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&n.idempotency_key)
+    .bind(&n.kind)
+    .bind(&n.rule_id)
+    .bind(&n.recipient)
+    .bind(&n.recipient_email)
+    .bind(&n.channel)
+    .bind(&n.primary_language)
+    .bind(serde_json::to_string(&n.facts)?)
+    .bind(crate::convert::rows::iso(n.due_on))
+    .bind(instant_to_db(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every notice obligation, oldest first (operators and tests).
+pub async fn list(conn: &mut AnyConnection) -> anyhow::Result<Vec<Notice>> {
+    let rows = sqlx::query("SELECT * FROM outbox ORDER BY created_at, outbox_id")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let facts: String = row.try_get("facts")?;
+            Ok(Notice {
+                idempotency_key: row.try_get("idempotency_key")?,
+                kind: row.try_get("kind")?,
+                rule_id: row.try_get("rule_id")?,
+                recipient: row.try_get("recipient")?,
+                recipient_email: row.try_get("recipient_email")?,
+                channel: row.try_get("channel")?,
+                primary_language: row.try_get("primary_language")?,
+                facts: serde_json::from_str(&facts)?,
+                due_on: crate::convert::rows::date(row, "due_on")?,
+            })
+        })
+        .collect()
+}
+
 /// How long a relay holds a row it is sending.
 const CLAIM: Duration = Duration::from_secs(60);
 
