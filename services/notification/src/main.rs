@@ -17,6 +17,9 @@ use rex_notification::{Settings, Smtp};
     about = "Every notice of the REX rules, by e-mail, inbox or letter"
 )]
 struct Cli {
+    /// Run the database migrations and exit (for operators who migrate with a job).
+    #[arg(long)]
+    migrate_only: bool,
     #[command(flatten)]
     security: rex_runtime::config::Security,
     /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
@@ -64,6 +67,11 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
     let cli = Cli::parse();
+    if cli.migrate_only {
+        rex_runtime::db::Db::connect(&cli.database_url, &rex_notification::MIGRATIONS).await?;
+        println!("migrated {}", rex_runtime::db::redact(&cli.database_url));
+        return Ok(());
+    }
     // Security settings are checked before any port is bound.
     let (auth, tls) = cli.security.load("notification")?;
     let settings = Settings {

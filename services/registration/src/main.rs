@@ -46,6 +46,8 @@ enum Command {
         )]
         listen: SocketAddr,
     },
+    /// Run the database migrations and exit (for operators who migrate with a job).
+    Migrate,
     /// Retention (RET-1): report what is kept until when.
     RetentionReport,
     /// Retention (RET-1): remove documents past their 5-year period now, and list them.
@@ -78,6 +80,11 @@ async fn main() -> anyhow::Result<()> {
             };
             rex_registration::serve_with(listener, options, rex_runtime::server::shutdown_signal())
                 .await
+        }
+        Command::Migrate => {
+            Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;
+            println!("migrated {}", rex_runtime::db::redact(&cli.database_url));
+            Ok(())
         }
         Command::RetentionReport => {
             let db = Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;

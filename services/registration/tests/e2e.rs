@@ -1566,3 +1566,29 @@ async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: Suite) {
     }
 }
 on_both_backends!(audit_trail_is_chained_and_a_tampered_row_is_found);
+
+// ---- Migrations ----------------------------------------------------------------------------------
+
+async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(s: Suite) {
+    let insert = match s.db.backend {
+        rex_runtime::db::Backend::Sqlite => {
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', '2030-01-01', TRUE, X'00', 0)"
+        }
+        rex_runtime::db::Backend::Postgres => {
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', now(), TRUE, '\\x00'::bytea, 0)"
+        }
+    };
+    sqlx::query(insert).execute(&s.db.pool).await.unwrap();
+    let err =
+        s.db.migrate(&rex_registration::MIGRATIONS)
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(
+        err.contains("schema version 9999, newer than this release knows (3)"),
+        "{err}"
+    );
+}
+on_both_backends!(a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message);

@@ -42,15 +42,36 @@ impl Db {
     /// A SQLite file is created if missing, in WAL mode with full durability.
     pub async fn connect(url: &str, migrations: &Migrations) -> anyhow::Result<Self> {
         let db = Self::open(url).await?;
-        let migrator = match db.backend {
+        db.migrate(migrations).await?;
+        Ok(db)
+    }
+
+    /// Runs the migrations this version knows, after refusing a database that a newer version
+    /// has migrated past them (it could not read it safely).
+    pub async fn migrate(&self, migrations: &Migrations) -> anyhow::Result<()> {
+        let migrator = match self.backend {
             Backend::Sqlite => migrations.sqlite,
             Backend::Postgres => migrations.postgres,
         };
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        // The table exists once any migration ran; before that there is nothing to compare.
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or(None);
+        if let Some(applied) = applied
+            && applied > known
+        {
+            anyhow::bail!(
+                "the database is at schema version {applied}, newer than this release knows ({known}): \
+                 a newer version migrated it; run that version, or restore a backup from before the upgrade"
+            );
+        }
         migrator
-            .run(&db.pool)
+            .run(&self.pool)
             .await
             .context("database migration failed")?;
-        Ok(db)
+        Ok(())
     }
 
     /// Opens a database as it is, without migrating it (operators' tools).
