@@ -85,6 +85,11 @@ pub async fn serve(
         settings.smtp.clone(),
         settings.poll,
     ));
+    let db = notices.db.clone();
+    rex_runtime::metrics::add_sampler(move || {
+        let db = db.clone();
+        async move { rex_runtime::metrics::sample_outbox_and_pool("notification", &db).await }
+    });
     let routes = tonic::service::Routes::new(NotificationServiceServer::new(notices));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), smtp = %format!("{}:{}", settings.smtp.host, settings.smtp.port), "notification service listening");
     let result = rex_runtime::server::serve_with_grace(

@@ -73,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     // Security settings are checked before any port is bound.
+    cli.security.start_metrics().await?;
     let (auth, tls) = cli.security.load("notification")?;
     let settings = Settings {
         database_url: cli.database_url,

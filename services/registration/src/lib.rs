@@ -97,8 +97,11 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = Db::connect(&options.database_url, &MIGRATIONS).await?;
-    let registry = Registry::new(db.clone(), options.calendar, options.clock.clone());
-    let retention = tokio::spawn(retention::run_periodically(db.clone(), options.clock));
+    let registry = Registry::new(db.clone(), options.calendar.clone(), options.clock.clone());
+    let retention = tokio::spawn(retention::run_periodically(
+        db.clone(),
+        options.clock.clone(),
+    ));
     // Retry scheduling runs on the machine's clock, not on the clock of law.
     let relay = match options.notification_url.as_deref() {
         Some(url) => {
@@ -109,7 +112,7 @@ pub async fn serve_with(
                 std::time::Duration::from_secs(5),
             )?;
             Some(tokio::spawn(rex_runtime::outbox::run(
-                db,
+                db.clone(),
                 channel,
                 options.service_token.clone(),
                 Arc::new(rex_calendar::SystemClock),
@@ -118,6 +121,12 @@ pub async fn serve_with(
         }
         None => None,
     };
+    {
+        let (db, calendar, clock) = (db.clone(), options.calendar.clone(), options.clock.clone());
+        rex_runtime::metrics::add_sampler(move || {
+            sample_metrics(db.clone(), calendar.clone(), clock.clone())
+        });
+    }
     let routes = tonic::service::Routes::new(RegistrationServiceServer::new(registry));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&options.database_url), notification = ?options.notification_url, "registration service listening");
     let result = rex_runtime::server::serve_with_grace(
@@ -135,4 +144,35 @@ pub async fn serve_with(
         relay.abort();
     }
     result
+}
+
+/// At each scrape: the outbox, the pool, and the applications due for registration (REG-6)
+/// within one working day or overdue.
+async fn sample_metrics(db: Db, calendar: Arc<Calendar>, clock: Arc<dyn Clock>) {
+    rex_runtime::metrics::sample_outbox_and_pool("registration", &db).await;
+    let today = clock.today();
+    let Ok(next) = calendar.next_working_day(today) else {
+        return;
+    };
+    let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applications WHERE status = 'RECEIVED' AND registration_due < $1",
+    )
+    .bind(iso(today))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap_or(0);
+    let soon: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE status = 'RECEIVED' AND registration_due >= $1 AND registration_due <= $2")
+        .bind(iso(today))
+        .bind(iso(next))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap_or(0);
+    rex_runtime::metrics::set_steps(
+        "registration",
+        &[
+            ("REG-6".into(), "overdue", overdue),
+            ("REG-6".into(), "due_soon", soon),
+        ],
+    );
 }

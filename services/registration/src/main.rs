@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
     let cli = Cli::parse();
     // Security settings are checked before any port is bound.
+    cli.security.start_metrics().await?;
     let (auth, tls) = cli.security.load("registration")?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     match cli.command.unwrap_or(Command::Serve {

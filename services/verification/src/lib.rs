@@ -90,6 +90,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let ministry = ministry(&settings).await?;
     let worker = tokio::spawn(worker::run(ministry.clone(), settings.poll));
+    let db = ministry.db().clone();
+    rex_runtime::metrics::add_sampler(move || {
+        let db = db.clone();
+        async move { rex_runtime::metrics::sample_outbox_and_pool("verification", &db).await }
+    });
     let relay = match settings.notification_url.as_deref() {
         Some(url) => {
             let channel = rex_runtime::tls::channel(

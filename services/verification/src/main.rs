@@ -64,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     // Security settings are checked before any port is bound.
+    cli.security.start_metrics().await?;
     let (auth, tls) = cli.security.load("verification")?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     let settings = Settings {

@@ -278,6 +278,8 @@ pub async fn watch_deadlines(m: &Ministry) -> anyhow::Result<(usize, usize)> {
         store::cases(&mut conn, "").await?
     };
     let (mut warned, mut overdue) = (0, 0);
+    let mut open_steps: std::collections::BTreeMap<(String, &str), i64> =
+        std::collections::BTreeMap::new();
     for case in cases.iter().filter(|c| c.status != "CLOSED") {
         let timeline = domain::timeline(&m.calendar, &Ministry::dates(case))?;
         for s in timeline
@@ -287,6 +289,19 @@ pub async fn watch_deadlines(m: &Ministry) -> anyhow::Result<(usize, usize)> {
         {
             let step = &s.step;
             let state = step.state(&m.calendar, today, 1)?;
+            match state {
+                StepState::DueSoon { .. } => {
+                    *open_steps
+                        .entry((step.rule_id.clone(), "due_soon"))
+                        .or_default() += 1
+                }
+                StepState::Overdue { .. } => {
+                    *open_steps
+                        .entry((step.rule_id.clone(), "overdue"))
+                        .or_default() += 1
+                }
+                _ => {}
+            }
             let kind = match state {
                 StepState::DueSoon { .. } => "at_risk",
                 StepState::Overdue { .. } => "overdue",
@@ -341,6 +356,19 @@ pub async fn watch_deadlines(m: &Ministry) -> anyhow::Result<(usize, usize)> {
             tx.commit().await?;
         }
     }
+    let counts: Vec<(String, &str, i64)> = ["VER-2", "VER-4", "VER-5", "VER-6", "VER-7", "VER-8"]
+        .iter()
+        .flat_map(|rule| {
+            ["due_soon", "overdue"].map(|state| {
+                (
+                    rule.to_string(),
+                    state,
+                    *open_steps.get(&(rule.to_string(), state)).unwrap_or(&0),
+                )
+            })
+        })
+        .collect();
+    rex_runtime::metrics::set_steps("verification", &counts);
     Ok((warned, overdue))
 }
 

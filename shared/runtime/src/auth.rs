@@ -434,6 +434,8 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<tonic::body::Body>) -> Self::Future {
+        let started = std::time::Instant::now();
+        let method = request.uri().path().to_owned();
         let mut context = crate::audit::CallContext {
             caller: None,
             correlation_id: request
@@ -450,14 +452,23 @@ where
                     request.extensions_mut().insert(caller);
                 }
                 Ok(None) => {}
-                Err(status) => return Box::pin(async move { Ok(status.into_http()) }),
+                Err(status) => {
+                    return Box::pin(async move {
+                        Ok(crate::metrics::meter(status.into_http(), method, started))
+                    });
+                }
             }
         }
         // The clone that was made ready is the one that serves (tower's readiness contract).
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         // The handler runs inside the call's context, so the audit trail knows who and why.
-        Box::pin(crate::audit::CALL.scope(context, inner.call(request)))
+        Box::pin(async move {
+            let response = crate::audit::CALL
+                .scope(context, inner.call(request))
+                .await?;
+            Ok(crate::metrics::meter(response, method, started))
+        })
     }
 }
 

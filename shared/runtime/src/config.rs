@@ -19,9 +19,24 @@ pub struct Security {
     /// None: plaintext (development on loopback only).
     #[arg(long, env = "REX_TLS_DIR")]
     pub tls_dir: Option<PathBuf>,
+    /// Serve Prometheus metrics on this address (`/metrics`); off when not given.
+    #[arg(long, env = "REX_METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Security {
+    /// Starts the metrics endpoint if one is configured.
+    pub async fn start_metrics(&self) -> anyhow::Result<()> {
+        if let Some(addr) = self.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {addr}: {e}"))?;
+            tracing::info!(%addr, "metrics on /metrics");
+            tokio::spawn(crate::metrics::serve(listener));
+        }
+        Ok(())
+    }
+
     /// Loads and checks the keys and certificates of `service`, before any port is bound.
     pub fn load(&self, service: &str) -> anyhow::Result<(Option<Verifier>, Option<Tls>)> {
         let auth = self

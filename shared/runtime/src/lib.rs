@@ -6,6 +6,7 @@ pub mod config;
 pub mod convert;
 pub mod db;
 pub mod idempotency;
+pub mod metrics;
 pub mod outbox;
 pub mod server;
 pub mod status;
