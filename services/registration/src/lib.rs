@@ -26,6 +26,9 @@ pub static MIGRATIONS: Migrations = Migrations {
     postgres: &POSTGRES,
 };
 
+/// The largest request accepted: several documents of up to 20 MiB.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+
 /// The gRPC service name, for health checks.
 pub const SERVICE_NAME: &str = "rex.registration.v1.RegistrationService";
 
@@ -127,7 +130,11 @@ pub async fn serve_with(
             sample_metrics(db.clone(), calendar.clone(), clock.clone())
         });
     }
-    let routes = tonic::service::Routes::new(RegistrationServiceServer::new(registry));
+    // Applications carry documents of up to 20 MiB each (service::MAX_DOCUMENT_BYTES): gRPC's
+    // default 4 MiB limit would refuse an ordinary scan.
+    let server =
+        RegistrationServiceServer::new(registry).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let routes = tonic::service::Routes::new(server);
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&options.database_url), notification = ?options.notification_url, "registration service listening");
     let result = rex_runtime::server::serve_with_grace(
         listener,

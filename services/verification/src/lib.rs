@@ -77,7 +77,8 @@ pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {
         settings.calendar.clone(),
         settings.clock.clone(),
         settings.ops_clock.clone(),
-        RegistrationServiceClient::new(channel),
+        // A dossier holds every document of a registration.
+        RegistrationServiceClient::new(channel).max_decoding_message_size(256 * 1024 * 1024),
         calls,
     ))
 }
