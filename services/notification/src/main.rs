@@ -66,15 +66,16 @@ struct Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
-    let cli = Cli::parse();
+    let cli: Cli = rex_runtime::config::parse_layered();
     if cli.migrate_only {
         rex_runtime::db::Db::connect(&cli.database_url, &rex_notification::MIGRATIONS).await?;
         println!("migrated {}", rex_runtime::db::redact(&cli.database_url));
         return Ok(());
     }
     // Security settings are checked before any port is bound.
-    cli.security.start_metrics().await?;
+    rex_runtime::db::check_url(&cli.database_url)?;
     let (auth, tls) = cli.security.load("notification")?;
+    cli.security.start_metrics().await?;
     let settings = Settings {
         database_url: cli.database_url,
         templates_dir: cli.templates_dir,

@@ -57,10 +57,11 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
-    let cli = Cli::parse();
+    let cli: Cli = rex_runtime::config::parse_layered();
     // Security settings are checked before any port is bound.
-    cli.security.start_metrics().await?;
+    rex_runtime::db::check_url(&cli.database_url)?;
     let (auth, tls) = cli.security.load("registration")?;
+    cli.security.start_metrics().await?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     match cli.command.unwrap_or(Command::Serve {
         listen: "127.0.0.1:50051".parse()?,

@@ -8,6 +8,10 @@ use crate::tls::{Tls, TlsFiles};
 /// Who may call and how the service talks to the others.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Security {
+    /// A TOML file of settings, keyed by their environment variable names; the environment and
+    /// the flags override it.
+    #[arg(long, env = "REX_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Token public keys (Ed25519 PEM): a file or a directory of *.pem. None: no authentication
     /// (development only; the service says so at start).
     #[arg(long, env = "REX_TOKEN_PUBLIC_KEYS")]
@@ -51,4 +55,124 @@ impl Security {
             .transpose()?;
         Ok((auth, tls))
     }
+}
+
+/// Parses a binary's command line in layers: built-in defaults, then a TOML file (`--config
+/// FILE` or `REX_CONFIG`) whose keys are the environment variable names
+/// (`REX_REGISTRATION_DATABASE_URL = "postgres://…"`), then the environment, then the flags.
+/// A bad file stops the program with a message naming it, before anything starts.
+pub fn parse_layered<T: clap::Parser>() -> T {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = T::command();
+    match config_path(&args) {
+        None => {}
+        Some(path) => match read_layer(&path) {
+            Ok(values) => command = with_defaults(command, &values),
+            Err(message) => {
+                eprintln!("{}: {message}", command.get_name());
+                std::process::exit(2);
+            }
+        },
+    }
+    let matches = command.get_matches_from(args);
+    T::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn config_path(args: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let mut it = args.iter().map(|a| a.to_string_lossy().to_string());
+    while let Some(arg) = it.next() {
+        if arg == "--config" {
+            return it.next().map(PathBuf::from);
+        }
+        if let Some(path) = arg.strip_prefix("--config=") {
+            return Some(PathBuf::from(path));
+        }
+    }
+    std::env::var_os("REX_CONFIG").map(PathBuf::from)
+}
+
+fn read_layer(
+    path: &std::path::Path,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read configuration file {}: {e}", path.display()))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        format!("configuration file {}: {}", path.display(), e.message())
+    })?;
+    let mut out = std::collections::BTreeMap::new();
+    for (key, value) in table {
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(format!(
+                    "configuration file {}: {key} must be a string, number or boolean, not {}",
+                    path.display(),
+                    other.type_str()
+                ));
+            }
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
+}
+
+/// Sets the file's values as the defaults of the arguments bound to those variables (so the
+/// environment and the flags still win), in the command and its subcommands. A key that names
+/// no variable of the program is an error: a typo must not pass silently.
+fn with_defaults(
+    command: clap::Command,
+    values: &std::collections::BTreeMap<String, String>,
+) -> clap::Command {
+    fn known(command: &clap::Command, out: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                out.push(env.to_string_lossy().to_string());
+            }
+        }
+        for sub in command.get_subcommands() {
+            known(sub, out);
+        }
+    }
+    fn apply(
+        mut command: clap::Command,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> clap::Command {
+        let ids: Vec<(clap::Id, String)> = command
+            .get_arguments()
+            .filter_map(|a| {
+                a.get_env()
+                    .map(|e| (a.get_id().clone(), e.to_string_lossy().to_string()))
+            })
+            .collect();
+        for (id, env) in ids {
+            if let Some(value) = values.get(&env) {
+                // Once per setting at start: clap keeps defaults for the program's lifetime.
+                let value: &'static str = Box::leak(value.clone().into_boxed_str());
+                command = command.mut_arg(id, |a| a.default_value(value));
+            }
+        }
+        let subs: Vec<String> = command
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for name in subs {
+            command = command.mut_subcommand(name, |s| apply(s, values));
+        }
+        command
+    }
+    let mut names = Vec::new();
+    known(&command, &mut names);
+    if let Some(unknown) = values
+        .keys()
+        .find(|k| !names.contains(k) && k.as_str() != "REX_CONFIG")
+    {
+        eprintln!(
+            "{}: configuration file: {unknown} is not a setting of this program",
+            command.get_name()
+        );
+        std::process::exit(2);
+    }
+    apply(command, values)
 }

@@ -77,16 +77,7 @@ impl Db {
     /// Opens a database as it is, without migrating it (operators' tools).
     pub async fn open(url: &str) -> anyhow::Result<Self> {
         install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            anyhow::bail!(
-                "database URL must start with sqlite: or postgres: (got {})",
-                redact(url)
-            );
-        };
+        let backend = check_url(url)?;
         let pool = match backend {
             Backend::Sqlite => {
                 if let Some(dir) = sqlite_parent(url) {
@@ -151,6 +142,21 @@ fn sqlite_parent(url: &str) -> Option<&Path> {
     Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
+}
+
+/// Which backend a database URL names; an error naming the problem otherwise (checked before
+/// a service binds its port).
+pub fn check_url(url: &str) -> anyhow::Result<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Backend::Postgres)
+    } else {
+        anyhow::bail!(
+            "database URL must start with sqlite: or postgres: (got {})",
+            redact(url)
+        )
+    }
 }
 
 /// The URL without its password, for messages and logs.
