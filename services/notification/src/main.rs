@@ -65,7 +65,9 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rex_runtime::telemetry::init();
+    rex_runtime::telemetry::init_named(
+        &std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "rex-notification".into()),
+    );
     let cli: Cli = rex_runtime::config::parse_layered();
     if cli.migrate_only {
         rex_runtime::db::Db::connect(&cli.database_url, &rex_notification::MIGRATIONS).await?;

@@ -56,7 +56,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rex_runtime::telemetry::init();
+    rex_runtime::telemetry::init_named(
+        &std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "rex-registration".into()),
+    );
     let cli: Cli = rex_runtime::config::parse_layered();
     // Security settings are checked before any port is bound.
     rex_runtime::db::check_url(&cli.database_url)?;

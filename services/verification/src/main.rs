@@ -56,7 +56,9 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rex_runtime::telemetry::init();
+    rex_runtime::telemetry::init_named(
+        &std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "rex-verification".into()),
+    );
     let cli: Cli = rex_runtime::config::parse_layered();
     if cli.migrate_only {
         rex_runtime::db::Db::connect(&cli.database_url, &rex_verification::MIGRATIONS).await?;

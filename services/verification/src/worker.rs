@@ -29,6 +29,7 @@ fn backoff(m: &Ministry, attempts: i64) -> Duration {
 fn with_context<T>(m: &Ministry, message: T, correlation_id: &str) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request.set_timeout(m.calls.timeout);
+    rex_runtime::telemetry::inject(request.metadata_mut());
     if let Ok(value) = correlation_id.parse() {
         request.metadata_mut().insert(CORRELATION_HEADER, value);
     }

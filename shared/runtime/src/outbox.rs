@@ -193,6 +193,7 @@ pub async fn relay_once(
         if let Ok(value) = row.request.idempotency_key.parse() {
             request.metadata_mut().insert(CORRELATION_HEADER, value);
         }
+        crate::telemetry::inject(request.metadata_mut());
         if let Some(Ok(value)) = token.map(|t| format!("Bearer {t}").parse()) {
             request.metadata_mut().insert("authorization", value);
         }

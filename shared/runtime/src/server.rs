@@ -107,7 +107,9 @@ pub async fn serve_with_grace(
                 .get(CORRELATION_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("rpc", method = %req.uri().path(), correlation_id = %id)
+            let span = tracing::info_span!("rpc", method = %req.uri().path(), correlation_id = %id);
+            crate::telemetry::continue_trace(&span, req.headers());
+            span
         },
     );
     let mut builder = Server::builder();
@@ -129,13 +131,16 @@ pub async fn serve_with_grace(
             std::future::pending::<()>().await;
         }
     };
-    tokio::select! {
+    let outcome = tokio::select! {
         result = server => result.context("gRPC server failed"),
         () = grace_over => {
             tracing::warn!(grace_ms = grace.as_millis() as u64, "grace period over: closing the remaining connections");
             Ok(())
         }
-    }
+    };
+    // The last traces of a stopping service are sent, not dropped.
+    let _ = tokio::task::spawn_blocking(crate::telemetry::flush).await;
+    outcome
 }
 
 /// How long in-flight calls get to finish after a shutdown signal.
