@@ -96,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
         poll: Duration::from_secs(2),
         auth: auth.clone(),
         tls: tls.clone(),
-        grace: rex_runtime::server::SHUTDOWN_GRACE,
+        grace: cli.security.grace(),
     };
     // Check configuration before any port is bound.
     settings.smtp.transport().context("SMTP configuration")?;

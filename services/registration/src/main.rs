@@ -76,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
                 database_url: cli.database_url.clone(),
                 calendar,
                 clock: Arc::new(SystemClock),
-                grace: rex_runtime::server::SHUTDOWN_GRACE,
+                grace: cli.security.grace(),
                 service_token: cli.security.service_token.clone(),
                 auth: auth.clone(),
                 tls: tls.clone(),

@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
             ..Calls::default()
         },
         poll: Duration::from_secs(1),
-        grace: rex_runtime::server::SHUTDOWN_GRACE,
+        grace: cli.security.grace(),
         service_token: cli.security.service_token.clone(),
         auth: auth.clone(),
         tls: tls.clone(),

@@ -23,12 +23,20 @@ pub struct Security {
     /// None: plaintext (development on loopback only).
     #[arg(long, env = "REX_TLS_DIR")]
     pub tls_dir: Option<PathBuf>,
+    /// How long in-flight calls and background work get after SIGTERM, in seconds.
+    #[arg(long, env = "REX_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    pub shutdown_grace_seconds: u64,
     /// Serve Prometheus metrics on this address (`/metrics`); off when not given.
     #[arg(long, env = "REX_METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 impl Security {
+    /// The shutdown grace period.
+    pub fn grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_grace_seconds)
+    }
+
     /// Starts the metrics endpoint if one is configured.
     pub async fn start_metrics(&self) -> anyhow::Result<()> {
         if let Some(addr) = self.metrics_listen {
