@@ -4,7 +4,6 @@ use std::future::Future;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::Routes;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
@@ -122,7 +121,10 @@ pub async fn serve_with_grace(
         .layer(trace)
         .layer(crate::auth::AuthLayer::new(auth))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown);
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown,
+        );
     // Clients that keep idle connections open must not hold the process past the grace period.
     let grace_over = async {
         if started_rx.await.is_ok() {

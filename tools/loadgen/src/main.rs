@@ -1,0 +1,408 @@
+//! `rex-loadgen`: drives a running registration service over real sockets and prints what a
+//! user would feel (requests/s, p50/p99/p999 latency, errors by status code), beside a bare
+//! tonic echo baseline run on the same machine. Also seeds a registry of any size quickly.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use prost::Message;
+use rand::{Rng, SeedableRng};
+use rex_proto::common::{BilingualText, ImportingCountry, Money};
+use rex_proto::registration::registration_service_client::RegistrationServiceClient;
+use rex_proto::registration::*;
+use tonic::transport::Channel;
+
+pub mod echo {
+    #![allow(missing_docs, clippy::all, missing_debug_implementations)]
+    tonic::include_proto!("rex.bench.v1");
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rex-loadgen",
+    about = "Benchmarks of the REX suite against a bare tonic baseline"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Fill a registration database with `count` registrations (every 20th revoked).
+    Seed {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        count: u64,
+    },
+    /// Serve the echo baseline.
+    EchoServer {
+        #[arg(long, default_value = "127.0.0.1:50090")]
+        listen: SocketAddr,
+    },
+    /// Drive a scenario and print the numbers.
+    Run {
+        #[arg(long)]
+        target: String,
+        #[arg(long, value_enum)]
+        scenario: Scenario,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Seconds.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        /// How many registrations the target holds (seeded): numbers past it are misses.
+        #[arg(long, default_value_t = 0)]
+        registry_size: u64,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Scenario {
+    Echo,
+    Lookup,
+    Validate,
+}
+
+/// The seeded number of registration `i`: unique by branch, date and sequence.
+fn seeded_number(i: u64) -> String {
+    let seq = i % 9999 + 1;
+    let day = i / 9999;
+    let date = chrono::NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default()
+        + chrono::Days::new(day % 1500);
+    let branch = 1 + (day / 1500) % 999;
+    format!("KZREX{branch:03}{}{seq:04}", date.format("%d%m%Y"))
+}
+
+fn valid_from(i: u64) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default()
+        + chrono::Days::new((i / 9999) % 1500)
+}
+
+async fn seed(url: &str, count: u64) -> anyhow::Result<()> {
+    let db = rex_runtime::db::Db::connect(url, &rex_registration::MIGRATIONS).await?;
+    let data = RegistrationData {
+        exporter: Some(Exporter {
+            name: Some(BilingualText {
+                primary: "ТОО «Сид»".into(),
+                english: "Seed LLP".into(),
+            }),
+            address: Some(BilingualText {
+                primary: "г. Алматы".into(),
+                english: "Almaty".into(),
+            }),
+            country: "KZ".into(),
+            tin: String::new(),
+        }),
+        contact: Some(Contact {
+            phone: "+7 727 000 0000".into(),
+            fax: String::new(),
+            email: "seed@example.kz".into(),
+        }),
+        activities: vec![Activity::Production as i32],
+        goods: vec![Goods {
+            description: Some(BilingualText {
+                primary: "Мука".into(),
+                english: "Flour".into(),
+            }),
+            hs_code: "1101".into(),
+        }],
+        hs_heading_count: 0,
+        publication_consent: true,
+    }
+    .encode_to_vec();
+    let form = ApplicationForm::default().encode_to_vec();
+    let started = Instant::now();
+    let batch = 400u64;
+    let mut i = 0;
+    while i < count {
+        let n = batch.min(count - i);
+        let mut tx = db.begin_write().await?;
+        let mut apps = String::from(
+            "INSERT INTO applications (application_id, exporter_tin, branch_code, channel, primary_language, received_at, received_on, form, findings, status, refusal_due, registration_due) VALUES ",
+        );
+        let mut regs = String::from(
+            "INSERT INTO registrations (registration_number, sequence, application_id, exporter_tin, branch_code, primary_language, valid_from, assigned_on, assigned_at, authorized_person_id, status, data) VALUES ",
+        );
+        for k in 0..n {
+            let p = k * 4;
+            if k > 0 {
+                apps.push(',');
+            }
+            apps.push_str(&format!("(${}, ${}, '001', 'PAPER', 'RU', '2022-01-01T00:00:00.000000Z', ${}, ${}, '[]', 'REGISTERED', '2022-01-01', '2022-01-01')", p + 1, p + 2, p + 3, p + 4));
+        }
+        for k in 0..n {
+            let p = k * 7;
+            if k > 0 {
+                regs.push(',');
+            }
+            regs.push_str(&format!(
+                "(${}, ${}, ${}, ${}, '001', 'RU', ${}, ${}, '2022-01-01T00:00:00.000000Z', 'SEED', ${}, $LAST)",
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7
+            ));
+        }
+        let mut q = sqlx::query(&apps);
+        for k in 0..n {
+            let idx = i + k;
+            q = q
+                .bind(format!("seed-{idx}"))
+                .bind(format!("T{idx:011}"))
+                .bind(valid_from(idx).to_string())
+                .bind(form.clone());
+        }
+        q.execute(&mut *tx).await.context("seeding applications")?;
+        let last = n * 7 + 1;
+        let regs = regs.replace("$LAST", &format!("${last}"));
+        let mut q = sqlx::query(&regs);
+        for k in 0..n {
+            let idx = i + k;
+            let status = if idx % 20 == 0 { "REVOKED" } else { "ACTIVE" };
+            q = q
+                .bind(seeded_number(idx))
+                .bind(i64::try_from(idx).unwrap_or(i64::MAX))
+                .bind(format!("seed-{idx}"))
+                .bind(format!("T{idx:011}"))
+                .bind(valid_from(idx).to_string())
+                .bind(valid_from(idx).to_string())
+                .bind(status);
+        }
+        q = q.bind(data.clone());
+        q.execute(&mut *tx).await.context("seeding registrations")?;
+        let mut revs = Vec::new();
+        for k in 0..n {
+            let idx = i + k;
+            if idx % 20 == 0 {
+                revs.push(idx);
+            }
+        }
+        for idx in revs {
+            sqlx::query(
+                "INSERT INTO revocations (revocation_id, registration_number, ground, revoked_on, requested_by, case_reference, explanation, officer_id, recorded_at) \
+                 VALUES ($1, $2, 'REVOCATION_GROUND_EXPORTER_REQUEST', '2025-01-01', 'EXPORTER', '', '', 'SEED', '2025-01-01T00:00:00.000000Z')",
+            )
+            .bind(format!("seed-rev-{idx}"))
+            .bind(seeded_number(idx))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        i += n;
+        if i % 100_000 < batch {
+            eprintln!(
+                "seeded {i} of {count} ({:.0}/s)",
+                i as f64 / started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    println!(
+        "seeded {count} registrations in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    latencies_us: Vec<u32>,
+    errors: BTreeMap<String, u64>,
+    checked: u64,
+    wrong: u64,
+}
+
+async fn run(
+    target: &str,
+    scenario: Scenario,
+    concurrency: usize,
+    duration: Duration,
+    registry_size: u64,
+) -> anyhow::Result<()> {
+    let channel = Channel::from_shared(target.to_owned())?
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach {target}"))?;
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let channel = channel.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(w as u64);
+            let mut t = Tally::default();
+            let mut reg = RegistrationServiceClient::new(channel.clone());
+            let mut echo = echo::echo_service_client::EchoServiceClient::new(channel);
+            let payload = vec![7u8; 256];
+            while Instant::now() < deadline {
+                let i = if registry_size == 0 {
+                    0
+                } else {
+                    rng.random_range(0..registry_size + registry_size / 10)
+                };
+                let started = Instant::now();
+                let outcome: Result<Option<bool>, tonic::Status> = match scenario {
+                    Scenario::Echo => echo
+                        .echo(echo::EchoRequest {
+                            payload: payload.clone(),
+                        })
+                        .await
+                        .map(|r| Some(r.into_inner().payload.len() == 256)),
+                    Scenario::Lookup => {
+                        let number = seeded_number(i);
+                        match reg
+                            .lookup_registration(LookupRegistrationRequest {
+                                registration_number: number.clone(),
+                                as_of: None,
+                            })
+                            .await
+                        {
+                            Ok(r) => {
+                                let r = r.into_inner();
+                                let want = if i % 20 == 0 {
+                                    LookupStatus::Revoked
+                                } else {
+                                    LookupStatus::Valid
+                                };
+                                Ok(Some(
+                                    i < registry_size
+                                        && r.registration_number == number
+                                        && r.status == want as i32,
+                                ))
+                            }
+                            Err(s) if s.code() == tonic::Code::NotFound => {
+                                Ok(Some(i >= registry_size))
+                            }
+                            Err(s) => Err(s),
+                        }
+                    }
+                    Scenario::Validate => {
+                        let number = seeded_number(i);
+                        let request = ValidateStatementRequest {
+                            importing_country: ImportingCountry::Ch as i32,
+                            value: Some(Money {
+                                currency_code: "CHF".into(),
+                                amount: "20000".into(),
+                            }),
+                            exchange_rate: String::new(),
+                            statement_date: Some(rex_runtime::convert::date_to_proto(
+                                chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default(),
+                            )),
+                            registration_number: number,
+                            statement_text: String::new(),
+                        };
+                        reg.validate_statement(request).await.map(|r| {
+                            let valid = r.into_inner().valid;
+                            Some(valid == (i < registry_size && i % 20 != 0))
+                        })
+                    }
+                };
+                let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+                match outcome {
+                    Ok(check) => {
+                        t.latencies_us.push(us);
+                        // Correctness on a sample, not assumed.
+                        if t.latencies_us.len() % 10 == 0 {
+                            t.checked += 1;
+                            if check == Some(false) {
+                                t.wrong += 1;
+                            }
+                        }
+                    }
+                    Err(s) => *t.errors.entry(format!("{:?}", s.code())).or_default() += 1,
+                }
+            }
+            t
+        }));
+    }
+    let mut all = Tally::default();
+    for task in tasks {
+        let t = task.await?;
+        all.latencies_us.extend(t.latencies_us);
+        for (k, v) in t.errors {
+            *all.errors.entry(k).or_default() += v;
+        }
+        all.checked += t.checked;
+        all.wrong += t.wrong;
+    }
+    all.latencies_us.sort_unstable();
+    let n = all.latencies_us.len();
+    let pct = |p: f64| -> f64 {
+        if n == 0 {
+            return 0.0;
+        }
+        let idx = ((n as f64 * p).ceil() as usize).clamp(1, n) - 1;
+        f64::from(all.latencies_us[idx]) / 1000.0
+    };
+    let rps = n as f64 / duration.as_secs_f64();
+    println!(
+        "scenario={scenario:?} concurrency={concurrency} seconds={} ok={n} rps={rps:.0} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} errors={:?} checked={} wrong={}",
+        duration.as_secs(),
+        pct(0.50),
+        pct(0.99),
+        pct(0.999),
+        all.errors,
+        all.checked,
+        all.wrong
+    );
+    anyhow::ensure!(all.wrong == 0, "{} sampled answers were wrong", all.wrong);
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+struct Echo;
+
+#[tonic::async_trait]
+impl echo::echo_service_server::EchoService for Echo {
+    async fn echo(
+        &self,
+        request: tonic::Request<echo::EchoRequest>,
+    ) -> Result<tonic::Response<echo::EchoResponse>, tonic::Status> {
+        Ok(tonic::Response::new(echo::EchoResponse {
+            payload: request.into_inner().payload,
+        }))
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Seed {
+            database_url,
+            count,
+        } => seed(&database_url, count).await,
+        Command::EchoServer { listen } => {
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            println!("echo {}", listener.local_addr()?);
+            tonic::transport::Server::builder()
+                .add_service(echo::echo_service_server::EchoServiceServer::new(Echo))
+                .serve_with_incoming(
+                    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+                )
+                .await?;
+            Ok(())
+        }
+        Command::Run {
+            target,
+            scenario,
+            concurrency,
+            duration,
+            registry_size,
+        } => {
+            run(
+                &target,
+                scenario,
+                concurrency,
+                Duration::from_secs(duration),
+                registry_size,
+            )
+            .await
+        }
+    }
+}
