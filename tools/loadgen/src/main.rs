@@ -39,6 +39,11 @@ enum Command {
         #[arg(long)]
         count: u64,
     },
+    /// Wait until a service reports SERVING on grpc.health.v1, then print the milliseconds.
+    WaitServing {
+        #[arg(long)]
+        target: String,
+    },
     /// Serve the echo baseline.
     EchoServer {
         #[arg(long, default_value = "127.0.0.1:50090")]
@@ -377,6 +382,27 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             count,
         } => seed(&database_url, count).await,
+        Command::WaitServing { target } => {
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(30) {
+                if let Ok(channel) = Channel::from_shared(target.clone())?.connect().await {
+                    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+                    let request = tonic_health::pb::HealthCheckRequest {
+                        service: String::new(),
+                    };
+                    if let Ok(r) = health.check(request).await
+                        && r.into_inner().status
+                            == tonic_health::pb::health_check_response::ServingStatus::Serving
+                                as i32
+                    {
+                        println!("{}", started.elapsed().as_millis());
+                        return Ok(());
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            anyhow::bail!("{target} did not report SERVING within 30 s")
+        }
         Command::EchoServer { listen } => {
             let listener = tokio::net::TcpListener::bind(listen).await?;
             println!("echo {}", listener.local_addr()?);
