@@ -88,7 +88,7 @@ pub async fn serve(
     let db = notices.db.clone();
     rex_runtime::metrics::add_sampler(move || {
         let db = db.clone();
-        async move { rex_runtime::metrics::sample_outbox_and_pool("notification", &db).await }
+        async move { rex_runtime::metrics::sample_pool("notification", &db) }
     });
     let routes = tonic::service::Routes::new(NotificationServiceServer::new(notices));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), smtp = %format!("{}:{}", settings.smtp.host, settings.smtp.port), "notification service listening");
@@ -104,11 +104,4 @@ pub async fn serve(
     .await;
     sender.abort();
     result
-}
-
-impl Notices {
-    /// The database, for operators' tools and tests.
-    pub fn database(&self) -> &Db {
-        &self.db
-    }
 }

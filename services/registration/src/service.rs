@@ -73,6 +73,16 @@ fn language_code(name: &str) -> i32 {
     }
 }
 
+/// Where an exporter's notices go: e-mail (and with it the inbox) for electronic applicants, a
+/// letter for paper ones.
+fn channel_for(submission_channel: &str) -> &'static str {
+    if submission_channel == "ELECTRONIC" {
+        "EMAIL"
+    } else {
+        "PAPER"
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -409,10 +419,9 @@ impl Registry {
         let app = store::get_application(conn, application_id)
             .await
             .map_err(db_err)?;
-        Ok(match app.map(|a| a.channel) {
-            Some(c) if c == "ELECTRONIC" => "EMAIL",
-            _ => "PAPER",
-        })
+        Ok(channel_for(
+            app.map(|a| a.channel).as_deref().unwrap_or("PAPER"),
+        ))
     }
 
     async fn load_registration(
@@ -878,7 +887,7 @@ impl RegistrationService for Registry {
                 if !decided {
                     return Err(Status::aborted("the application was decided concurrently; retry"));
                 }
-                let channel = if app.channel == "ELECTRONIC" { "EMAIL" } else { "PAPER" };
+                let channel = channel_for(&app.channel);
                 let notice = self.notice(NoticeFor {
  kind: "REGISTRATION_CONFIRMED", period: periods::REGISTRATION_NOTICE, start: today, key: format!("registration-confirmed:{}", row.registration_number), data: &data, language: &app.primary_language, channel, facts: serde_json::json!({
                         "registration_number": row.registration_number,
@@ -949,7 +958,7 @@ impl RegistrationService for Registry {
                     )));
                 }
                 let data = app.form.data.clone().unwrap_or_default();
-                let channel = if app.channel == "ELECTRONIC" { "EMAIL" } else { "PAPER" };
+                let channel = channel_for(&app.channel);
                 let notice = self.notice(NoticeFor {
  kind: "APPLICATION_REFUSED", period: periods::REFUSAL, start: app.received_on, key: format!("application-refused:{}", app.application_id), data: &data, language: &app.primary_language, channel, facts: serde_json::json!({
                         "application_id": app.application_id,

@@ -215,15 +215,22 @@ pub fn meter(
     response.map(|body| tonic::body::Body::new(MeteredBody::new(body, method, started)))
 }
 
-/// Samples a service's outbox and pool into the gauges.
-pub async fn sample_outbox_and_pool(service: &str, db: &Db) {
+/// Samples a service's pool into the gauges.
+pub fn sample_pool(service: &str, db: &Db) {
     let Some(m) = METRICS.as_ref() else { return };
+    let idle = i64::try_from(db.pool.num_idle()).unwrap_or(0);
     m.db_pool_connections
         .with_label_values(&[service, "idle"])
-        .set(i64::try_from(db.pool.num_idle()).unwrap_or(0));
+        .set(idle);
     m.db_pool_connections
         .with_label_values(&[service, "in_use"])
-        .set(i64::from(db.pool.size()) - i64::try_from(db.pool.num_idle()).unwrap_or(0));
+        .set(i64::from(db.pool.size()) - idle);
+}
+
+/// Samples a service's outbox and pool into the gauges.
+pub async fn sample_outbox_and_pool(service: &str, db: &Db) {
+    sample_pool(service, db);
+    let Some(m) = METRICS.as_ref() else { return };
     let pending: Result<(i64, Option<String>), sqlx::Error> =
         sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE sent_at IS NULL")
             .fetch_one(&db.pool)

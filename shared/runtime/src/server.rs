@@ -8,27 +8,6 @@ use tonic::service::Routes;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
-/// Serves `routes` on `listener` with `grpc.health.v1.Health` (SERVING for `service_name` and
-/// the whole server) and server reflection, until `shutdown` resolves. On shutdown the health
-/// status turns NOT_SERVING first, then in-flight calls finish.
-pub async fn serve(
-    listener: TcpListener,
-    routes: Routes,
-    service_name: &str,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    serve_with_grace(
-        listener,
-        routes,
-        service_name,
-        shutdown,
-        SHUTDOWN_GRACE,
-        None,
-        None,
-    )
-    .await
-}
-
 /// The header that carries a correlation ID across services; every call's log span has it.
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
@@ -41,7 +20,10 @@ pub fn correlation_id<T>(request: &tonic::Request<T>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// [`serve`] with an explicit grace period for in-flight calls after the shutdown signal.
+/// Serves `routes` on `listener` with `grpc.health.v1.Health` (SERVING for `service_name` and
+/// the whole server), server reflection, the authorization layer (`auth`; none: development)
+/// and TLS (`tls`; none: plaintext), until `shutdown` resolves. On shutdown the health status
+/// turns NOT_SERVING first, then in-flight calls get `grace` to finish.
 pub async fn serve_with_grace(
     listener: TcpListener,
     routes: Routes,
