@@ -215,6 +215,7 @@ async fn main() -> anyhow::Result<()> {
     let registration = rex_registration::serve_with(
         registration_listener,
         rex_registration::Options {
+            lookup_cache_mb: None,
             database_url: database("registration.db"),
             calendar,
             clock: Arc::new(SystemClock),

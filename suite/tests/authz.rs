@@ -41,6 +41,7 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
     let db = |name: &str| format!("sqlite://{}/{name}.db", dir.path().display());
     let never = std::future::pending::<()>;
     let options = rex_registration::Options {
+        lookup_cache_mb: None,
         database_url: db("registration"),
         calendar: calendar.clone(),
         clock: Arc::new(SystemClock),

@@ -81,6 +81,7 @@ async fn a_dossier_request_is_one_trace_across_the_two_services() {
     let ((rl, registration), (vl, verification)) = (bind().await, bind().await);
     let db = |name: &str| format!("sqlite://{}/{name}.db", dir.path().display());
     let options = rex_registration::Options {
+        lookup_cache_mb: None,
         database_url: db("registration"),
         calendar: calendar.clone(),
         clock: Arc::new(SystemClock),

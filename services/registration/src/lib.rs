@@ -3,6 +3,7 @@
 //! statement-on-origin checks and dossiers for the Ministry.
 
 pub mod domain;
+pub mod lookup_cache;
 pub mod retention;
 pub mod service;
 pub mod store;
@@ -70,6 +71,7 @@ pub async fn serve_with_grace(
         auth: None,
         tls: None,
         notification_url: None,
+        lookup_cache_mb: None,
     };
     serve_with(listener, options, shutdown).await
 }
@@ -91,7 +93,15 @@ pub struct Options {
     pub service_token: Option<String>,
     /// Mutual TLS (server and client side); none: plaintext (development on loopback only).
     pub tls: Option<rex_runtime::tls::Tls>,
+    /// Memory for public records served to lookups without the database (see
+    /// `lookup_cache`), in MiB; 0: none; none: [`DEFAULT_LOOKUP_CACHE_MB`] on SQLite, where this
+    /// process makes every write, and none on PostgreSQL, where replicas share the data.
+    pub lookup_cache_mb: Option<u64>,
 }
+
+/// The lookup cache's default size on SQLite: about a million published records (a record takes
+/// about 1 KB).
+pub const DEFAULT_LOOKUP_CACHE_MB: u64 = 1024;
 
 /// Serves with every option, the outbox relay included when a notification service is given.
 pub async fn serve_with(
@@ -100,7 +110,26 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = Db::connect(&options.database_url, &MIGRATIONS).await?;
-    let registry = Registry::new(db.clone(), options.calendar.clone(), options.clock.clone());
+    let mut registry = Registry::new(db.clone(), options.calendar.clone(), options.clock.clone());
+    let cache_mb = options.lookup_cache_mb.unwrap_or(match db.backend {
+        rex_runtime::db::Backend::Sqlite => DEFAULT_LOOKUP_CACHE_MB,
+        rex_runtime::db::Backend::Postgres => 0,
+    });
+    let warming = if cache_mb > 0 {
+        let cache = Arc::new(lookup_cache::LookupCache::new(cache_mb * 1024 * 1024));
+        registry = registry.with_lookup_cache(cache.clone());
+        let db = db.clone();
+        Some(tokio::spawn(async move {
+            if let Err(err) = lookup_cache::warm(db, cache).await {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    "lookup cache warm-up stopped; records are read on demand"
+                );
+            }
+        }))
+    } else {
+        None
+    };
     let retention = tokio::spawn(retention::run_periodically(
         db.clone(),
         options.clock.clone(),
@@ -135,7 +164,7 @@ pub async fn serve_with(
     let server =
         RegistrationServiceServer::new(registry).max_decoding_message_size(MAX_REQUEST_BYTES);
     let routes = tonic::service::Routes::new(server);
-    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&options.database_url), notification = ?options.notification_url, "registration service listening");
+    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&options.database_url), notification = ?options.notification_url, lookup_cache_mb = cache_mb, "registration service listening");
     let result = rex_runtime::server::serve_with_grace(
         listener,
         routes,
@@ -147,6 +176,9 @@ pub async fn serve_with(
     )
     .await;
     retention.abort();
+    if let Some(warming) = warming {
+        warming.abort();
+    }
     if let Some(relay) = relay {
         relay.abort();
     }

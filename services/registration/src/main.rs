@@ -31,6 +31,11 @@ struct Cli {
     /// Calendar files that add to or replace the built-in years.
     #[arg(long, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
+    /// MiB of memory for public records that lookups and statement checks read without the
+    /// database; 0 turns it off. Default: 1024 on SQLite; off on PostgreSQL, because replicas
+    /// sharing one database would not see each other's revocations in it.
+    #[arg(long, env = "REX_LOOKUP_CACHE_MB")]
+    lookup_cache_mb: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -81,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
                 auth: auth.clone(),
                 tls: tls.clone(),
                 notification_url: cli.notification_url.clone(),
+                lookup_cache_mb: cli.lookup_cache_mb,
             };
             rex_registration::serve_with(listener, options, rex_runtime::server::shutdown_signal())
                 .await

@@ -24,6 +24,7 @@ use crate::domain::number::{MAX_SEQUENCE, parse_branch};
 use crate::domain::periods::{self, Period};
 use crate::domain::statement::{self, Country};
 use crate::domain::{RegistrationNumber, Requester, Tin, status_on};
+use crate::lookup_cache::{Cached, LookupCache, PublicRecord};
 use crate::store::{self, ApplicationRow, ChangeRow, Notice, RegistrationRow, RevocationRow};
 
 /// The largest document accepted in one request.
@@ -47,6 +48,8 @@ pub struct Registry {
     db: Db,
     calendar: Arc<Calendar>,
     clock: Arc<dyn Clock>,
+    /// Public records in memory (see `lookup_cache`); none: every lookup reads the database.
+    lookups: Option<Arc<LookupCache>>,
 }
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -158,7 +161,71 @@ impl Registry {
             db,
             calendar,
             clock,
+            lookups: None,
         }
+    }
+
+    /// Serves lookups and statement checks from `cache`, which this registry keeps up to date
+    /// with its own writes.
+    pub fn with_lookup_cache(mut self, cache: Arc<LookupCache>) -> Self {
+        self.lookups = Some(cache);
+        self
+    }
+
+    /// After a write that may change a public record: forgets the registration it answered
+    /// with, or everything when the outcome is unknown (an error after which the commit may
+    /// still have happened). Called after the commit, so the next lookup reads the new state.
+    fn public_record_changed<T>(
+        &self,
+        result: &Result<T, Status>,
+        registration: impl Fn(&T) -> Option<&Registration>,
+    ) {
+        let Some(cache) = &self.lookups else {
+            return;
+        };
+        match result {
+            Ok(answer) => match registration(answer) {
+                Some(r) => cache.invalidate(&r.registration_number),
+                None => cache.clear(),
+            },
+            Err(status)
+                if matches!(
+                    status.code(),
+                    tonic::Code::Internal | tonic::Code::Unavailable | tonic::Code::Unknown
+                ) =>
+            {
+                cache.clear()
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// The public record of `number` (REG-5), from memory when it is there.
+    async fn public_record(&self, number: &str) -> Result<Cached, Status> {
+        let generation = match &self.lookups {
+            Some(cache) => match cache.get(number) {
+                Some(hit) => return Ok(hit),
+                None => Some(cache.generation()),
+            },
+            None => None,
+        };
+        let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
+        let record = match store::get_registration(&mut conn, number)
+            .await
+            .map_err(db_err)?
+        {
+            None => None,
+            Some(row) => {
+                let revocations = store::revocations_of(&mut conn, number)
+                    .await
+                    .map_err(db_err)?;
+                Some(Arc::new(PublicRecord::new(&row, &revocations)))
+            }
+        };
+        if let (Some(cache), Some(generation)) = (&self.lookups, generation) {
+            cache.fill(number, generation, record.clone());
+        }
+        Ok(record)
     }
 
     pub fn db(&self) -> &Db {
@@ -439,45 +506,23 @@ impl Registry {
             })
     }
 
-    async fn lookup(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        row: &RegistrationRow,
-        as_of: NaiveDate,
-    ) -> Result<LookupRegistrationResponse, Status> {
-        let revocations = store::revocations_of(conn, &row.registration_number)
-            .await
-            .map_err(db_err)?;
-        let (status, revoked_on) = status_on(row.valid_from, &revocations, as_of);
-        let published = row.data.publication_consent;
-        let data = &row.data;
-        let exporter = data.exporter.clone().unwrap_or_default();
-        Ok(LookupRegistrationResponse {
-            registration_number: row.registration_number.clone(),
+    /// The lookup's answer for `record` on `as_of` (REG-5, REG-6, REV-1, REV-5).
+    fn lookup(record: &PublicRecord, as_of: NaiveDate) -> LookupRegistrationResponse {
+        let (status, revoked_on) = status_on(record.valid_from, &record.revocations, as_of);
+        LookupRegistrationResponse {
+            registration_number: record.registration_number.clone(),
             status: status as i32,
             as_of: Some(date_to_proto(as_of)),
-            valid_from: Some(date_to_proto(row.valid_from)),
-            assigned_on: Some(date_to_proto(row.assigned_on)),
+            valid_from: Some(date_to_proto(record.valid_from)),
+            assigned_on: Some(date_to_proto(record.assigned_on)),
             revoked_on: revoked_on.map(date_to_proto),
-            published,
-            name: if published { exporter.name } else { None },
-            address: if published { exporter.address } else { None },
-            contact: if published {
-                data.contact.clone()
-            } else {
-                None
-            },
-            activities: if published {
-                data.activities.clone()
-            } else {
-                vec![]
-            },
-            goods: if published {
-                data.goods.clone()
-            } else {
-                vec![]
-            },
-        })
+            published: record.published,
+            name: record.name.clone(),
+            address: record.address.clone(),
+            contact: record.contact.clone(),
+            activities: record.activities.clone(),
+            goods: record.goods.clone(),
+        }
     }
 }
 
@@ -900,8 +945,11 @@ impl RegistrationService for Registry {
                 let registration = self.registration_proto(tx, &row).await?;
                 Ok(RegisterExporterResponse { registration: Some(registration) })
             })
-            .await?;
-        Ok(Response::new(response))
+            .await;
+        self.public_record_changed(&response, |r: &RegisterExporterResponse| {
+            r.registration.as_ref()
+        });
+        Ok(Response::new(response?))
     }
 
     async fn refuse_application(
@@ -1002,9 +1050,12 @@ impl RegistrationService for Registry {
             None => self.today(),
             Some(d) => date_from_proto("as_of", Some(d)).map_err(|v| invalid_argument(&[v]))?,
         };
-        let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
-        let row = self.load_registration(&mut conn, &number).await?;
-        Ok(Response::new(self.lookup(&mut conn, &row, as_of).await?))
+        match self.public_record(&number.to_string()).await? {
+            Some(record) => Ok(Response::new(Self::lookup(&record, as_of))),
+            None => Err(Status::not_found(format!(
+                "registration_number: {number} is not in the registry"
+            ))),
+        }
     }
 
     async fn submit_change(
@@ -1202,8 +1253,11 @@ impl RegistrationService for Registry {
                 let reg = self.load_registration(tx, &number).await?;
                 Ok(DecideChangeResponse { change: Some(self.change_proto(&change, documents)?), registration: Some(self.registration_proto(tx, &reg).await?) })
             })
-            .await?;
-        Ok(Response::new(response))
+            .await;
+        self.public_record_changed(&response, |r: &DecideChangeResponse| {
+            r.registration.as_ref()
+        });
+        Ok(Response::new(response?))
     }
 
     async fn revoke_registration(
@@ -1303,8 +1357,11 @@ impl RegistrationService for Registry {
                 let reg = self.load_registration(tx, &number).await?;
                 Ok(RevokeRegistrationResponse { registration: Some(self.registration_proto(tx, &reg).await?) })
             })
-            .await?;
-        Ok(Response::new(response))
+            .await;
+        self.public_record_changed(&response, |r: &RevokeRegistrationResponse| {
+            r.registration.as_ref()
+        });
+        Ok(Response::new(response?))
     }
 
     async fn reinstate_registration(
@@ -1376,8 +1433,11 @@ impl RegistrationService for Registry {
                 let reg = self.load_registration(tx, &number).await?;
                 Ok(ReinstateRegistrationResponse { registration: Some(self.registration_proto(tx, &reg).await?) })
             })
-            .await?;
-        Ok(Response::new(response))
+            .await;
+        self.public_record_changed(&response, |r: &ReinstateRegistrationResponse| {
+            r.registration.as_ref()
+        });
+        Ok(Response::new(response?))
     }
 
     async fn get_dossier(&self, request: Request<GetDossierRequest>) -> Reply<GetDossierResponse> {
@@ -1572,11 +1632,7 @@ impl RegistrationService for Registry {
                     true,
                 ),
                 Ok(number) => {
-                    let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
-                    match store::get_registration(&mut conn, &number.to_string())
-                        .await
-                        .map_err(db_err)?
-                    {
+                    match self.public_record(&number.to_string()).await? {
                         None => add(
                             StatementReason::UnknownNumber,
                             format!(
@@ -1585,7 +1641,7 @@ impl RegistrationService for Registry {
                             true,
                         ),
                         Some(row) => {
-                            let view = self.lookup(&mut conn, &row, statement_date).await?;
+                            let view = Self::lookup(&row, statement_date);
                             match LookupStatus::try_from(view.status) {
                                 Ok(LookupStatus::NotYetValid) => add(
                                     StatementReason::NotYetValid,

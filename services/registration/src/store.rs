@@ -433,24 +433,63 @@ pub async fn revocations_of(conn: &mut AnyConnection, number: &str) -> Result<Ve
         .bind(number)
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(RevocationRow {
-                revocation_id: row.try_get("revocation_id")?,
-                registration_number: row.try_get("registration_number")?,
-                ground: row.try_get("ground")?,
-                revoked_on: date(row, "revoked_on")?,
-                requested_by: row.try_get("requested_by")?,
-                case_reference: row.try_get("case_reference")?,
-                explanation: row.try_get("explanation")?,
-                officer_id: row.try_get("officer_id")?,
-                recorded_at: instant(row, "recorded_at")?,
-                court_reference: row.try_get("court_reference")?,
-                court_decision_on: opt_date(row, "court_decision_on")?,
-                annulled_at: opt_instant(row, "annulled_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(revocation_from_row).collect()
+}
+
+fn revocation_from_row(row: &AnyRow) -> Result<RevocationRow> {
+    Ok(RevocationRow {
+        revocation_id: row.try_get("revocation_id")?,
+        registration_number: row.try_get("registration_number")?,
+        ground: row.try_get("ground")?,
+        revoked_on: date(row, "revoked_on")?,
+        requested_by: row.try_get("requested_by")?,
+        case_reference: row.try_get("case_reference")?,
+        explanation: row.try_get("explanation")?,
+        officer_id: row.try_get("officer_id")?,
+        recorded_at: instant(row, "recorded_at")?,
+        court_reference: row.try_get("court_reference")?,
+        court_decision_on: opt_date(row, "court_decision_on")?,
+        annulled_at: opt_instant(row, "annulled_at")?,
+    })
+}
+
+/// Up to `limit` registrations after `after` in number order, with their revocations: a page
+/// of the registry for the lookup cache's warm-up.
+pub async fn registrations_page(
+    conn: &mut AnyConnection,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(RegistrationRow, Vec<RevocationRow>)>> {
+    let rows = sqlx::query(
+        "SELECT * FROM registrations WHERE registration_number > $1 ORDER BY registration_number LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut page = rows
+        .iter()
+        .map(|row| Ok((registration_from_row(row)?, Vec::new())))
+        .collect::<Result<Vec<(RegistrationRow, Vec<RevocationRow>)>>>()?;
+    let (Some(first), Some(last)) = (page.first(), page.last()) else {
+        return Ok(page);
+    };
+    let revocations = sqlx::query("SELECT * FROM revocations WHERE registration_number >= $1 AND registration_number <= $2 ORDER BY recorded_at, revocation_id")
+        .bind(first.0.registration_number.clone())
+        .bind(last.0.registration_number.clone())
+        .fetch_all(conn)
+        .await?;
+    for row in &revocations {
+        let revocation = revocation_from_row(row)?;
+        if let Ok(at) = page.binary_search_by(|(r, _)| {
+            r.registration_number
+                .as_str()
+                .cmp(revocation.registration_number.as_str())
+        }) {
+            page[at].1.push(revocation);
+        }
+    }
+    Ok(page)
 }
 
 pub async fn insert_revocation(conn: &mut AnyConnection, r: &RevocationRow) -> Result<()> {

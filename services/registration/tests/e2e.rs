@@ -1592,3 +1592,127 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
     );
 }
 on_both_backends!(a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message);
+
+/// The public lookup answers from memory; each write must show in the very next lookup.
+async fn rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once(mut s: Suite) {
+    s.authorized_person().await;
+    let lookup = async |s: &mut Suite, number: &str| {
+        s.client
+            .lookup_registration(LookupRegistrationRequest {
+                registration_number: number.into(),
+                as_of: Some(pdate("2026-06-10")),
+            })
+            .await
+    };
+    // The number the next registration will get is unknown, and that answer is remembered ...
+    let next = "KZREX002190320260001";
+    assert_eq!(
+        lookup(&mut s, next).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    let reg = s.registered(0, "2026-03-19").await;
+    assert_eq!(reg.registration_number, next);
+    // ... until the registration (REG-7).
+    let found = lookup(&mut s, next).await.unwrap().into_inner();
+    assert_eq!(found.status, LookupStatus::Valid as i32);
+    let name = |r: &LookupRegistrationResponse| r.name.as_ref().map(|n| n.english.clone());
+    let before = name(&found);
+    // An accepted change shows at once (CHG-2).
+    let mut proposed = reg.data.clone().unwrap();
+    proposed
+        .exporter
+        .as_mut()
+        .unwrap()
+        .name
+        .as_mut()
+        .unwrap()
+        .english = "Renamed LLP".into();
+    s.set_today("2026-04-10");
+    let change = s
+        .client
+        .submit_change(SubmitChangeRequest {
+            registration_number: next.into(),
+            proposed: Some(proposed),
+            reason: "New name".into(),
+            changed_on: Some(pdate("2026-04-09")),
+            documents: vec![document(
+                DocumentKind::ChangeEvidence,
+                "charter.pdf",
+                b"%PDF charter",
+            )],
+            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
+                "2026-04-10",
+            )))),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .change
+        .unwrap();
+    s.client
+        .decide_change(DecideChangeRequest {
+            change_id: change.change_id,
+            accept: true,
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let renamed = lookup(&mut s, next).await.unwrap().into_inner();
+    assert_ne!(name(&renamed), before);
+    assert_eq!(name(&renamed).as_deref(), Some("Renamed LLP"));
+    // A revocation shows at once (REV-1) ...
+    s.set_today("2026-06-10");
+    s.client
+        .revoke_registration(RevokeRegistrationRequest {
+            registration_number: next.into(),
+            ground: RevocationGround::ExporterRequest as i32,
+            revoked_on: Some(pdate("2026-06-10")),
+            requested_by: "EXPORTER".into(),
+            officer_id: "AP-1".into(),
+            documents: vec![document(
+                DocumentKind::RevocationRequest,
+                "application.pdf",
+                b"%PDF application",
+            )],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let revoked = lookup(&mut s, next).await.unwrap().into_inner();
+    assert_eq!(revoked.status, LookupStatus::Revoked as i32);
+    assert_eq!(revoked.revoked_on, Some(pdate("2026-06-10")));
+    // ... in the statement check too ...
+    let statement = s
+        .client
+        .validate_statement(ValidateStatementRequest {
+            importing_country: ImportingCountry::Ch as i32,
+            value: Some(Money {
+                currency_code: "CHF".into(),
+                amount: "20000".into(),
+            }),
+            statement_date: Some(pdate("2026-06-10")),
+            registration_number: next.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!statement.valid);
+    // ... and so does a court's reinstatement (REV-5).
+    s.client
+        .reinstate_registration(ReinstateRegistrationRequest {
+            registration_number: next.into(),
+            court_reference: "SMEC 3".into(),
+            court_decision_on: Some(pdate("2026-06-10")),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let back = lookup(&mut s, next).await.unwrap().into_inner();
+    assert_eq!(back.status, LookupStatus::Valid as i32);
+    assert_eq!(back.revoked_on, None);
+}
+on_both_backends!(rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once);

@@ -115,9 +115,20 @@ pub async fn start(backend: Backend) -> Option<Suite> {
         let shutdown = async move {
             let _ = rx.await;
         };
-        if let Err(err) =
-            rex_registration::serve(listener, &server_url, calendar, server_clock, shutdown).await
-        {
+        // The lookup cache on both backends, so that every scenario's lookups also check that
+        // each write invalidates what it changed.
+        let options = rex_registration::Options {
+            database_url: server_url,
+            calendar,
+            clock: server_clock,
+            grace: rex_runtime::server::SHUTDOWN_GRACE,
+            notification_url: None,
+            auth: None,
+            service_token: None,
+            tls: None,
+            lookup_cache_mb: Some(16),
+        };
+        if let Err(err) = rex_registration::serve_with(listener, options, shutdown).await {
             panic!("server failed: {err:#}");
         }
     });
