@@ -13,6 +13,7 @@ use rand::{Rng, SeedableRng};
 use rex_proto::common::{BilingualText, ImportingCountry, Money};
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
 use rex_proto::registration::*;
+use sha2::Digest;
 use tonic::transport::Channel;
 
 pub mod echo {
@@ -63,6 +64,21 @@ enum Command {
         /// How many registrations the target holds (seeded): numbers past it are misses.
         #[arg(long, default_value_t = 0)]
         registry_size: u64,
+        /// Requests per second offered in total, paced evenly over the callers (0: as fast as
+        /// the answers come). Latency is then measured at that load rather than at saturation.
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
+    },
+    /// The database's own ceiling for a durable one-row write: a loop of one-row insert
+    /// transactions with the service's settings (WAL, synchronous FULL, BEGIN IMMEDIATE).
+    SqliteCeiling {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Seconds.
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
     },
 }
 
@@ -71,7 +87,122 @@ enum Scenario {
     Echo,
     Lookup,
     Validate,
+    /// SubmitApplication then RegisterExporter: two durable write transactions per operation,
+    /// on a fresh registry (numbers run out at 9,999, REG-7).
+    Register,
 }
+
+/// Registrations the write scenario makes at most: the sequence ends at 9,999 (REG-7).
+const MAX_REGISTRATIONS: u64 = 9_000;
+
+/// The `k`-th valid BIN of the scenario's range: 11 digits and the check digit that makes
+/// them valid (prefixes whose check digit is never issued are skipped).
+fn bench_tin(k: u64) -> Option<String> {
+    (0..10)
+        .map(|d| format!("{:011}{d}", 25_014_000_000 + k))
+        .find(|t| rex_registration::domain::Tin::parse(t).is_ok())
+}
+
+fn bench_form(tin: &str, now: chrono::DateTime<chrono::Utc>) -> ApplicationForm {
+    let text = |primary: &str, english: &str| {
+        Some(BilingualText {
+            primary: primary.into(),
+            english: english.into(),
+        })
+    };
+    let content = format!("%PDF-1.4 origin evidence of {tin}").into_bytes();
+    ApplicationForm {
+        data: Some(RegistrationData {
+            exporter: Some(Exporter {
+                name: text("ТОО «Нагрузка»", "Load LLP"),
+                address: text("г. Алматы, пр. Абая, 1", "Almaty, Abai ave. 1"),
+                country: "KZ".into(),
+                tin: tin.into(),
+            }),
+            contact: Some(Contact {
+                phone: "+7 727 000 0001".into(),
+                fax: String::new(),
+                email: "load@example.kz".into(),
+            }),
+            activities: vec![Activity::Production as i32],
+            goods: vec![Goods {
+                description: text("Пшеничная мука", "Wheat flour"),
+                hs_code: "1101".into(),
+            }],
+            hs_heading_count: 0,
+            publication_consent: true,
+        }),
+        undertakings: Some(Undertakings {
+            accepted: true,
+            signatory_name: "A. Director".into(),
+            signatory_position: "Director".into(),
+            signed_on: Some(rex_runtime::convert::date_to_proto(
+                rex_calendar::time::local_date(now),
+            )),
+        }),
+        primary_language: rex_proto::common::Language::Ru as i32,
+        representative: None,
+        documents: vec![rex_proto::common::Document {
+            kind: rex_proto::common::DocumentKind::OriginEvidence as i32,
+            file_name: "certificate-of-origin.pdf".into(),
+            media_type: "application/pdf".into(),
+            sha256: hex::encode(sha2::Sha256::digest(&content)),
+            content,
+            ..Default::default()
+        }],
+        channel: SubmissionChannel::Paper as i32,
+        received_at: Some(rex_runtime::convert::timestamp_to_proto(now)),
+        regional_branch_code: "001".into(),
+    }
+}
+
+/// One SubmitApplication + RegisterExporter; `Some(true)` when the number is as REG-7 says.
+async fn register_one(
+    reg: &mut RegistrationServiceClient<Channel>,
+    tin: &str,
+) -> Result<Option<bool>, tonic::Status> {
+    // The load generator stands for the officers' systems: the wall clock is theirs.
+    let now = chrono::Utc::now();
+    let application = reg
+        .submit_application(SubmitApplicationRequest {
+            idempotency_key: format!("bench-submit-{tin}"),
+            form: Some(bench_form(tin, now)),
+        })
+        .await?
+        .into_inner()
+        .application
+        .ok_or_else(|| tonic::Status::internal("no application in the answer"))?;
+    if !application.findings.is_empty() {
+        return Err(tonic::Status::failed_precondition(format!(
+            "the bench form has findings: {:?}",
+            application.findings
+        )));
+    }
+    let registration = reg
+        .register_exporter(RegisterExporterRequest {
+            idempotency_key: format!("bench-register-{tin}"),
+            application_id: application.application_id,
+            authorized_person_id: BENCH_OFFICER.into(),
+        })
+        .await?
+        .into_inner()
+        .registration
+        .unwrap_or_default();
+    let on = rex_calendar::time::local_date(now)
+        .format("%d%m%Y")
+        .to_string();
+    Ok(Some(
+        registration
+            .registration_number
+            .starts_with(&format!("KZREX001{on}"))
+            && registration
+                .data
+                .and_then(|d| d.exporter)
+                .is_some_and(|e| e.tin == tin),
+    ))
+}
+
+const BENCH_OFFICER: &str = "BENCH-AP";
 
 /// The seeded number of registration `i`: unique by branch, date and sequence.
 fn seeded_number(i: u64) -> String {
@@ -230,22 +361,54 @@ async fn run(
     concurrency: usize,
     duration: Duration,
     registry_size: u64,
+    rate: u64,
 ) -> anyhow::Result<()> {
     let channel = Channel::from_shared(target.to_owned())?
         .connect()
         .await
         .with_context(|| format!("cannot reach {target}"))?;
-    let deadline = Instant::now() + duration;
+    if scenario == Scenario::Register {
+        RegistrationServiceClient::new(channel.clone())
+            .save_authorized_person(SaveAuthorizedPersonRequest {
+                idempotency_key: String::new(),
+                person: Some(AuthorizedPerson {
+                    person_id: BENCH_OFFICER.into(),
+                    full_name: "Benchmark Officer".into(),
+                    position: "Chief specialist".into(),
+                    regional_branch_code: "001".into(),
+                    phone: "+7 727 300 0000".into(),
+                    email: "bench@atameken.example.kz".into(),
+                    active: true,
+                    updated_at: None,
+                }),
+            })
+            .await
+            .context("adding the benchmark's authorized person (REG-13)")?;
+    }
+    let started_at = Instant::now();
+    let deadline = started_at + duration;
+    // Each caller sends every `concurrency / rate` seconds, offset from the others.
+    let interval = (rate > 0).then(|| Duration::from_secs_f64(concurrency as f64 / rate as f64));
+    let next_tin = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut tasks = Vec::new();
     for w in 0..concurrency {
         let channel = channel.clone();
+        let next_tin = next_tin.clone();
         tasks.push(tokio::spawn(async move {
+            let mut next_at =
+                interval.map(|i| started_at + i.mul_f64(w as f64 / concurrency as f64));
             let mut rng = rand::rngs::StdRng::seed_from_u64(w as u64);
             let mut t = Tally::default();
             let mut reg = RegistrationServiceClient::new(channel.clone());
             let mut echo = echo::echo_service_client::EchoServiceClient::new(channel);
             let payload = vec![7u8; 256];
             while Instant::now() < deadline {
+                if let (Some(at), Some(interval)) = (next_at.as_mut(), interval) {
+                    if *at > Instant::now() {
+                        tokio::time::sleep_until((*at).into()).await;
+                    }
+                    *at += interval;
+                }
                 let i = if registry_size == 0 {
                     0
                 } else {
@@ -307,6 +470,16 @@ async fn run(
                             Some(valid == (i < registry_size && i % 20 != 0))
                         })
                     }
+                    Scenario::Register => {
+                        let k = next_tin.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if k >= MAX_REGISTRATIONS {
+                            break;
+                        }
+                        match bench_tin(k) {
+                            Some(tin) => register_one(&mut reg, &tin).await,
+                            None => continue,
+                        }
+                    }
                 };
                 let us = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
                 match outcome {
@@ -345,10 +518,12 @@ async fn run(
         let idx = ((n as f64 * p).ceil() as usize).clamp(1, n) - 1;
         f64::from(all.latencies_us[idx]) / 1000.0
     };
-    let rps = n as f64 / duration.as_secs_f64();
+    // The write scenario may end early, when the numbers it may use are used up.
+    let elapsed = started_at.elapsed().min(duration);
+    let rps = n as f64 / elapsed.as_secs_f64();
     println!(
-        "scenario={scenario:?} concurrency={concurrency} seconds={} ok={n} rps={rps:.0} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} errors={:?} checked={} wrong={}",
-        duration.as_secs(),
+        "scenario={scenario:?} concurrency={concurrency} offered_rps={rate} seconds={:.1} ok={n} rps={rps:.0} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} errors={:?} checked={} wrong={}",
+        elapsed.as_secs_f64(),
         pct(0.50),
         pct(0.99),
         pct(0.999),
@@ -357,6 +532,47 @@ async fn run(
         all.wrong
     );
     anyhow::ensure!(all.wrong == 0, "{} sampled answers were wrong", all.wrong);
+    Ok(())
+}
+
+/// One-row durable insert transactions as fast as SQLite takes them, from `concurrency` tasks
+/// through the service's pool (so the same WAL, synchronous FULL and BEGIN IMMEDIATE), each
+/// committed on its own; prints transactions per second.
+async fn sqlite_ceiling(url: &str, concurrency: usize, duration: Duration) -> anyhow::Result<()> {
+    let db = rex_runtime::db::Db::connect(url, &rex_registration::MIGRATIONS).await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (id TEXT PRIMARY KEY, payload BLOB NOT NULL, at TEXT NOT NULL)")
+        .execute(&db.pool)
+        .await?;
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for w in 0..concurrency {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            // About the size of a registration row.
+            let payload = vec![7u8; 600];
+            while Instant::now() < deadline {
+                // SQLite's own transactions, one commit each: not the service's group commit.
+                let mut tx = db.pool.begin_with("BEGIN IMMEDIATE").await?;
+                sqlx::query("INSERT INTO bench_ceiling (id, payload, at) VALUES ($1, $2, $3)")
+                    .bind(format!("{w}-{n}"))
+                    .bind(payload.clone())
+                    .bind(chrono::Utc::now().to_rfc3339())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await??;
+    }
+    let tps = total as f64 / started.elapsed().as_secs_f64();
+    println!("sqlite_ceiling concurrency={concurrency} transactions={total} tps={tps:.0}");
     Ok(())
 }
 
@@ -420,6 +636,7 @@ async fn main() -> anyhow::Result<()> {
             concurrency,
             duration,
             registry_size,
+            rate,
         } => {
             run(
                 &target,
@@ -427,8 +644,14 @@ async fn main() -> anyhow::Result<()> {
                 concurrency,
                 Duration::from_secs(duration),
                 registry_size,
+                rate,
             )
             .await
         }
+        Command::SqliteCeiling {
+            database_url,
+            concurrency,
+            duration,
+        } => sqlite_ceiling(&database_url, concurrency, Duration::from_secs(duration)).await,
     }
 }
