@@ -84,16 +84,6 @@ where
         return previous;
     }
     let response = op(&mut tx).await?;
-    // The audit entry is written with the change, in the same transaction.
-    let entry = crate::audit::entry(
-        rpc,
-        key,
-        &request.encode_to_vec(),
-        &response.encode_to_vec(),
-    );
-    crate::audit::append(&mut tx, &entry, now)
-        .await
-        .map_err(from_db)?;
     if !key.is_empty()
         && let Err(err) = save(&mut tx, key, rpc, &sha, &response.encode_to_vec(), now).await
     {
@@ -107,6 +97,17 @@ where
         }
         return Err(from_db(err));
     }
+    // The audit entry is written with the change, in the same transaction, and last: appending
+    // locks the chain's head until the commit, so every other writer waits for that long.
+    let entry = crate::audit::entry(
+        rpc,
+        key,
+        &request.encode_to_vec(),
+        &response.encode_to_vec(),
+    );
+    crate::audit::append(&mut tx, &entry, now)
+        .await
+        .map_err(from_db)?;
     tx.commit().await.map_err(from_db)?;
     Ok(response)
 }
