@@ -216,6 +216,7 @@ async fn main() -> anyhow::Result<()> {
         registration_listener,
         rex_registration::Options {
             lookup_cache_mb: None,
+            public_listen: None,
             database_url: database("registration.db"),
             calendar,
             clock: Arc::new(SystemClock),

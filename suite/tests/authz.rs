@@ -42,6 +42,7 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
     let never = std::future::pending::<()>;
     let options = rex_registration::Options {
         lookup_cache_mb: None,
+        public_listen: None,
         database_url: db("registration"),
         calendar: calendar.clone(),
         clock: Arc::new(SystemClock),

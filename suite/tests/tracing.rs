@@ -82,6 +82,7 @@ async fn a_dossier_request_is_one_trace_across_the_two_services() {
     let db = |name: &str| format!("sqlite://{}/{name}.db", dir.path().display());
     let options = rex_registration::Options {
         lookup_cache_mb: None,
+        public_listen: None,
         database_url: db("registration"),
         calendar: calendar.clone(),
         clock: Arc::new(SystemClock),

@@ -4,6 +4,7 @@
 
 pub mod domain;
 pub mod lookup_cache;
+pub mod public_http;
 pub mod retention;
 pub mod service;
 pub mod store;
@@ -72,6 +73,7 @@ pub async fn serve_with_grace(
         tls: None,
         notification_url: None,
         lookup_cache_mb: None,
+        public_listen: None,
     };
     serve_with(listener, options, shutdown).await
 }
@@ -97,6 +99,9 @@ pub struct Options {
     /// `lookup_cache`), in MiB; 0: none; none: [`DEFAULT_LOOKUP_CACHE_MB`] on SQLite, where this
     /// process makes every write, and none on PostgreSQL, where replicas share the data.
     pub lookup_cache_mb: Option<u64>,
+    /// Where to serve the public lookup pages and the JSON API (`public_http`); none: not
+    /// served.
+    pub public_listen: Option<std::net::SocketAddr>,
 }
 
 /// The lookup cache's default size on SQLite: about a million published records (a record takes
@@ -159,6 +164,25 @@ pub async fn serve_with(
             sample_metrics(db.clone(), calendar.clone(), clock.clone())
         });
     }
+    let (public_stop, public_stopped) = tokio::sync::watch::channel(false);
+    let public = match options.public_listen {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for the public site: {e}"))?;
+            let registry = registry.clone();
+            let mut stopped = public_stopped;
+            Some(tokio::spawn(async move {
+                let stop = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                if let Err(err) = public_http::serve(listener, registry, stop).await {
+                    tracing::error!(error = format!("{err:#}"), "public site stopped");
+                }
+            }))
+        }
+        None => None,
+    };
     // Applications carry documents of up to 20 MiB each (service::MAX_DOCUMENT_BYTES): gRPC's
     // default 4 MiB limit would refuse an ordinary scan.
     let server =
@@ -176,6 +200,10 @@ pub async fn serve_with(
     )
     .await;
     retention.abort();
+    let _ = public_stop.send(true);
+    if let Some(public) = public {
+        let _ = public.await;
+    }
     if let Some(warming) = warming {
         warming.abort();
     }

@@ -31,6 +31,10 @@ struct Cli {
     /// Calendar files that add to or replace the built-in years.
     #[arg(long, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
+    /// Where to serve the public lookup pages and the JSON API (/api/v1, OpenAPI at
+    /// /api/v1/openapi.yaml); none: not served.
+    #[arg(long, env = "REX_PUBLIC_LISTEN")]
+    public_listen: Option<SocketAddr>,
     /// MiB of memory for public records that lookups and statement checks read without the
     /// database; 0 turns it off. Default: 1024 on SQLite; off on PostgreSQL, because replicas
     /// sharing one database would not see each other's revocations in it.
@@ -87,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
                 tls: tls.clone(),
                 notification_url: cli.notification_url.clone(),
                 lookup_cache_mb: cli.lookup_cache_mb,
+                public_listen: cli.public_listen,
             };
             rex_registration::serve_with(listener, options, rex_runtime::server::shutdown_signal())
                 .await

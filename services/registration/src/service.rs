@@ -526,6 +526,352 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The public lookup of one number (REG-5): NOT_FOUND for a number not in the registry,
+    /// UNAVAILABLE when the registry cannot be read.
+    pub async fn lookup_one(
+        &self,
+        req: LookupRegistrationRequest,
+    ) -> Result<LookupRegistrationResponse, Status> {
+        let number = parse_number("registration_number", &req.registration_number)?;
+        let as_of = match req.as_of.as_ref() {
+            None => self.today(),
+            Some(d) => date_from_proto("as_of", Some(d)).map_err(|v| invalid_argument(&[v]))?,
+        };
+        match self.public_record(&number.to_string()).await? {
+            Some(record) => Ok(Self::lookup(&record, as_of)),
+            None => Err(Status::not_found(format!(
+                "registration_number: {number} is not in the registry"
+            ))),
+        }
+    }
+
+    /// The registration numbers of `tin` whose exporter consented to publication (REG-5), as
+    /// the public search by TIN shows them; an exporter that did not consent is not found.
+    pub async fn published_numbers_of(&self, tin: &str) -> Result<Vec<String>, Status> {
+        let tin =
+            Tin::parse(tin.trim()).map_err(|e| invalid_field("tin", format!("{e} (REG-2)")))?;
+        let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
+        store::published_numbers_of(&mut conn, tin.as_str())
+            .await
+            .map_err(db_err)
+    }
+
+    /// Checks a batch (see `ValidateStatements` in the contract): identical items once, each
+    /// item's failure its own.
+    pub async fn check_many(
+        &self,
+        items: Vec<BulkCheck>,
+    ) -> Result<ValidateStatementsResponse, Status> {
+        if items.len() > MAX_BULK_ITEMS {
+            return Err(invalid_field(
+                "items",
+                format!(
+                    "{} items: at most {MAX_BULK_ITEMS} per call; split the batch",
+                    items.len()
+                ),
+            ));
+        }
+        // The distinct items, by their encoding, and where each item's answer comes from.
+        let mut distinct: Vec<&BulkCheck> = Vec::new();
+        let mut seen: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+        let slots: Vec<usize> = items
+            .iter()
+            .map(|item| {
+                *seen.entry(item.encode_to_vec()).or_insert_with(|| {
+                    distinct.push(item);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let mut answers = Vec::with_capacity(distinct.len());
+        for item in &distinct {
+            answers.push(match &item.check {
+                Some(bulk_check::Check::Lookup(req)) => match self.lookup_one(req.clone()).await {
+                    Ok(r) => bulk_result::Result::Lookup(r),
+                    Err(status) => bulk_result::Result::Error(bulk_error(&status)),
+                },
+                Some(bulk_check::Check::Statement(req)) => {
+                    match self.check_statement(req.clone()).await {
+                        Ok(r) => bulk_result::Result::Statement(r),
+                        Err(status) => bulk_result::Result::Error(bulk_error(&status)),
+                    }
+                }
+                None => bulk_result::Result::Error(BulkItemError {
+                    code: "INVALID_ARGUMENT".into(),
+                    message: "check: give a lookup or a statement".into(),
+                    field_violations: vec![BulkFieldViolation {
+                        field: "check".into(),
+                        description: "is required: lookup or statement".into(),
+                    }],
+                }),
+            });
+        }
+        Ok(ValidateStatementsResponse {
+            results: slots
+                .iter()
+                .enumerate()
+                .map(|(index, &slot)| BulkResult {
+                    index: index as u32,
+                    result: Some(answers[slot].clone()),
+                })
+                .collect(),
+            distinct_items: distinct.len() as u32,
+        })
+    }
+
+    /// Checks one statement on origin (REG-12).
+    pub async fn check_statement(
+        &self,
+        req: ValidateStatementRequest,
+    ) -> Result<ValidateStatementResponse, Status> {
+        let mut v = Vec::new();
+        let country = match ImportingCountry::try_from(req.importing_country) {
+            Ok(ImportingCountry::No) => Some(Country::Norway),
+            Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
+            _ => {
+                v.push(FieldViolation::new(
+                    "importing_country",
+                    "must be NO or CH: the GSP schemes of Order 244-NK (REG-12)",
+                ));
+                None
+            }
+        };
+        let value = req.value.clone().unwrap_or_default();
+        let currency = value.currency_code.trim().to_ascii_uppercase();
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            v.push(FieldViolation::new(
+                "value.currency_code",
+                format!(
+                    "{:?} must be an ISO 4217 code such as CHF or NOK (REG-12)",
+                    value.currency_code
+                ),
+            ));
+        }
+        let amount = parse_decimal("value.amount", &value.amount)
+            .map_err(|e| v.push(e))
+            .ok();
+        let statement_date = date_from_proto("statement_date", req.statement_date.as_ref())
+            .map_err(|e| v.push(e))
+            .ok();
+        let (Some(country), Some(amount), Some(statement_date)) = (country, amount, statement_date)
+        else {
+            return Err(invalid_argument(&v));
+        };
+        let (threshold, threshold_currency) = country.threshold();
+        let converted = if currency == threshold_currency {
+            Some(amount)
+        } else if req.exchange_rate.trim().is_empty() {
+            v.push(FieldViolation::new(
+                "exchange_rate",
+                format!("is required for a value in {currency}: how many {threshold_currency} one {currency} is worth (REG-12)"),
+            ));
+            None
+        } else {
+            match parse_decimal("exchange_rate", &req.exchange_rate) {
+                Ok(rate) if rate > Decimal::ZERO => amount.checked_mul(rate).map(|x| x.round_dp(2)),
+                Ok(_) => {
+                    v.push(FieldViolation::new(
+                        "exchange_rate",
+                        "must be greater than zero (REG-12)",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    v.push(e);
+                    None
+                }
+            }
+        };
+        if !v.is_empty() {
+            return Err(invalid_argument(&v));
+        }
+        let converted = converted.unwrap_or(amount);
+        let mut findings = Vec::new();
+        let mut valid = true;
+        let mut add = |reason: StatementReason, message: String, invalidates: bool| {
+            valid &= !invalidates;
+            findings.push(StatementFinding {
+                reason: reason as i32,
+                message,
+            });
+        };
+        let parsed = (!req.statement_text.trim().is_empty())
+            .then(|| statement::parse_text(&req.statement_text));
+        if let Some(p) = parsed.as_ref() {
+            if let Some(named) = p.country
+                && named != country
+            {
+                add(
+                    StatementReason::CountryMismatch,
+                    format!(
+                        "the text names the GSP of {named:?}, but the goods are imported into {country:?} (REG-12)"
+                    ),
+                    true,
+                );
+            }
+            if p.criterion.is_none() {
+                add(StatementReason::OriginCriterionMissing, "the text gives no origin criterion: \"P\" (wholly obtained) or \"W\" with the HS code (REG-12, annex 2)".into(), true);
+            }
+            if !p.kazakhstan_origin {
+                add(StatementReason::OriginCountryMissing, "the text does not declare the products of Kazakhstan preferential origin (REG-12, annex 2)".into(), true);
+            }
+        }
+        let given = req.registration_number.trim();
+        let from_text = parsed.as_ref().and_then(|p| p.number.clone());
+        if let (false, Some(text_number)) = (given.is_empty(), from_text.as_deref())
+            && text_number != given
+        {
+            add(
+                StatementReason::NumberMismatch,
+                format!("the text names {text_number} but registration_number is {given} (REG-12)"),
+                true,
+            );
+        }
+        let number_text = if given.is_empty() {
+            from_text.unwrap_or_default()
+        } else {
+            given.to_owned()
+        };
+        let needs = statement::needs_number(converted, country);
+        let mut registration = None;
+        if number_text.is_empty() {
+            if needs {
+                add(
+                    StatementReason::NumberRequired,
+                    format!(
+                        "the consignment's value {converted} {threshold_currency} exceeds {threshold} {threshold_currency}: the statement must carry the exporter's REX registration number (REG-12)"
+                    ),
+                    true,
+                );
+            } else {
+                add(
+                    StatementReason::BelowThreshold,
+                    format!(
+                        "the consignment's value {converted} {threshold_currency} does not exceed {threshold} {threshold_currency}: no registration number is needed (REG-12)"
+                    ),
+                    false,
+                );
+            }
+        } else {
+            match number_text.parse::<RegistrationNumber>() {
+                Err(e) => add(
+                    StatementReason::MalformedNumber,
+                    format!("{e} (REG-7)"),
+                    true,
+                ),
+                Ok(number) => {
+                    match self.public_record(&number.to_string()).await? {
+                        None => add(
+                            StatementReason::UnknownNumber,
+                            format!(
+                                "{number} is not in Kazakhstan's registry of exporters (REG-7)"
+                            ),
+                            true,
+                        ),
+                        Some(row) => {
+                            let view = Self::lookup(&row, statement_date);
+                            match LookupStatus::try_from(view.status) {
+                                Ok(LookupStatus::NotYetValid) => add(
+                                    StatementReason::NotYetValid,
+                                    format!(
+                                        "{number} is valid from {}; the statement is dated {statement_date} (REG-6)",
+                                        row.valid_from
+                                    ),
+                                    true,
+                                ),
+                                Ok(LookupStatus::Revoked) => add(
+                                    StatementReason::Revoked,
+                                    format!(
+                                        "{number} was revoked on {}; the statement is dated {statement_date} (REV-1)",
+                                        view.revoked_on
+                                            .as_ref()
+                                            .map(|d| format!(
+                                                "{:04}-{:02}-{:02}",
+                                                d.year, d.month, d.day
+                                            ))
+                                            .unwrap_or_default()
+                                    ),
+                                    true,
+                                ),
+                                _ => add(
+                                    StatementReason::NumberValid,
+                                    format!("{number} is valid on {statement_date} (REG-11)"),
+                                    false,
+                                ),
+                            }
+                            registration = Some(view);
+                        }
+                    }
+                    if !needs {
+                        add(
+                            StatementReason::BelowThreshold,
+                            format!(
+                                "the consignment's value {converted} {threshold_currency} does not exceed {threshold} {threshold_currency}: a number was not required (REG-12)"
+                            ),
+                            false,
+                        );
+                    }
+                }
+            }
+        }
+        let money = |amount: Decimal| common::Money {
+            currency_code: threshold_currency.to_owned(),
+            amount: format!("{amount:.2}"),
+        };
+        Ok(ValidateStatementResponse {
+            valid,
+            findings,
+            threshold: Some(money(threshold)),
+            value_in_threshold_currency: Some(money(converted)),
+            parsed: parsed.map(|p| ParsedStatement {
+                registration_number: p.number.unwrap_or_default(),
+                origin_criterion: p.criterion.unwrap_or_default(),
+                hs_code: p.hs_code.unwrap_or_default(),
+                importing_country: match p.country {
+                    Some(Country::Norway) => ImportingCountry::No as i32,
+                    Some(Country::Switzerland) => ImportingCountry::Ch as i32,
+                    None => 0,
+                },
+                kazakhstan_origin: p.kazakhstan_origin,
+            }),
+            registration,
+        })
+    }
+}
+
+/// The most items one `ValidateStatements` call takes.
+pub const MAX_BULK_ITEMS: usize = 10_000;
+
+/// One item's failure as the batch reports it: the single call's code, message and fields.
+pub(crate) fn bulk_error(status: &Status) -> BulkItemError {
+    use tonic_types::StatusExt;
+    let code = match status.code() {
+        tonic::Code::InvalidArgument => "INVALID_ARGUMENT",
+        tonic::Code::NotFound => "NOT_FOUND",
+        tonic::Code::Unavailable => "UNAVAILABLE",
+        tonic::Code::FailedPrecondition => "FAILED_PRECONDITION",
+        _ => "INTERNAL",
+    };
+    let field_violations = status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| BulkFieldViolation {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    BulkItemError {
+        code: code.into(),
+        message: status.message().to_owned(),
+        field_violations,
+    }
+}
+
 /// Validates the parts of a form that make it a request at all (not its content, which the
 /// automatic checks turn into findings).
 fn check_form_structure(
@@ -1044,18 +1390,7 @@ impl RegistrationService for Registry {
         &self,
         request: Request<LookupRegistrationRequest>,
     ) -> Reply<LookupRegistrationResponse> {
-        let req = request.into_inner();
-        let number = parse_number("registration_number", &req.registration_number)?;
-        let as_of = match req.as_of.as_ref() {
-            None => self.today(),
-            Some(d) => date_from_proto("as_of", Some(d)).map_err(|v| invalid_argument(&[v]))?,
-        };
-        match self.public_record(&number.to_string()).await? {
-            Some(record) => Ok(Response::new(Self::lookup(&record, as_of))),
-            None => Err(Status::not_found(format!(
-                "registration_number: {number} is not in the registry"
-            ))),
-        }
+        Ok(Response::new(self.lookup_one(request.into_inner()).await?))
     }
 
     async fn submit_change(
@@ -1495,219 +1830,18 @@ impl RegistrationService for Registry {
         &self,
         request: Request<ValidateStatementRequest>,
     ) -> Reply<ValidateStatementResponse> {
-        let req = request.into_inner();
-        let mut v = Vec::new();
-        let country = match ImportingCountry::try_from(req.importing_country) {
-            Ok(ImportingCountry::No) => Some(Country::Norway),
-            Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
-            _ => {
-                v.push(FieldViolation::new(
-                    "importing_country",
-                    "must be NO or CH: the GSP schemes of Order 244-NK (REG-12)",
-                ));
-                None
-            }
-        };
-        let value = req.value.clone().unwrap_or_default();
-        let currency = value.currency_code.trim().to_ascii_uppercase();
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            v.push(FieldViolation::new(
-                "value.currency_code",
-                format!(
-                    "{:?} must be an ISO 4217 code such as CHF or NOK (REG-12)",
-                    value.currency_code
-                ),
-            ));
-        }
-        let amount = parse_decimal("value.amount", &value.amount)
-            .map_err(|e| v.push(e))
-            .ok();
-        let statement_date = date_from_proto("statement_date", req.statement_date.as_ref())
-            .map_err(|e| v.push(e))
-            .ok();
-        let (Some(country), Some(amount), Some(statement_date)) = (country, amount, statement_date)
-        else {
-            return Err(invalid_argument(&v));
-        };
-        let (threshold, threshold_currency) = country.threshold();
-        let converted = if currency == threshold_currency {
-            Some(amount)
-        } else if req.exchange_rate.trim().is_empty() {
-            v.push(FieldViolation::new(
-                "exchange_rate",
-                format!("is required for a value in {currency}: how many {threshold_currency} one {currency} is worth (REG-12)"),
-            ));
-            None
-        } else {
-            match parse_decimal("exchange_rate", &req.exchange_rate) {
-                Ok(rate) if rate > Decimal::ZERO => amount.checked_mul(rate).map(|x| x.round_dp(2)),
-                Ok(_) => {
-                    v.push(FieldViolation::new(
-                        "exchange_rate",
-                        "must be greater than zero (REG-12)",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    v.push(e);
-                    None
-                }
-            }
-        };
-        if !v.is_empty() {
-            return Err(invalid_argument(&v));
-        }
-        let converted = converted.unwrap_or(amount);
-        let mut findings = Vec::new();
-        let mut valid = true;
-        let mut add = |reason: StatementReason, message: String, invalidates: bool| {
-            valid &= !invalidates;
-            findings.push(StatementFinding {
-                reason: reason as i32,
-                message,
-            });
-        };
-        let parsed = (!req.statement_text.trim().is_empty())
-            .then(|| statement::parse_text(&req.statement_text));
-        if let Some(p) = parsed.as_ref() {
-            if let Some(named) = p.country
-                && named != country
-            {
-                add(
-                    StatementReason::CountryMismatch,
-                    format!(
-                        "the text names the GSP of {named:?}, but the goods are imported into {country:?} (REG-12)"
-                    ),
-                    true,
-                );
-            }
-            if p.criterion.is_none() {
-                add(StatementReason::OriginCriterionMissing, "the text gives no origin criterion: \"P\" (wholly obtained) or \"W\" with the HS code (REG-12, annex 2)".into(), true);
-            }
-            if !p.kazakhstan_origin {
-                add(StatementReason::OriginCountryMissing, "the text does not declare the products of Kazakhstan preferential origin (REG-12, annex 2)".into(), true);
-            }
-        }
-        let given = req.registration_number.trim();
-        let from_text = parsed.as_ref().and_then(|p| p.number.clone());
-        if let (false, Some(text_number)) = (given.is_empty(), from_text.as_deref())
-            && text_number != given
-        {
-            add(
-                StatementReason::NumberMismatch,
-                format!("the text names {text_number} but registration_number is {given} (REG-12)"),
-                true,
-            );
-        }
-        let number_text = if given.is_empty() {
-            from_text.unwrap_or_default()
-        } else {
-            given.to_owned()
-        };
-        let needs = statement::needs_number(converted, country);
-        let mut registration = None;
-        if number_text.is_empty() {
-            if needs {
-                add(
-                    StatementReason::NumberRequired,
-                    format!(
-                        "the consignment's value {converted} {threshold_currency} exceeds {threshold} {threshold_currency}: the statement must carry the exporter's REX registration number (REG-12)"
-                    ),
-                    true,
-                );
-            } else {
-                add(
-                    StatementReason::BelowThreshold,
-                    format!(
-                        "the consignment's value {converted} {threshold_currency} does not exceed {threshold} {threshold_currency}: no registration number is needed (REG-12)"
-                    ),
-                    false,
-                );
-            }
-        } else {
-            match number_text.parse::<RegistrationNumber>() {
-                Err(e) => add(
-                    StatementReason::MalformedNumber,
-                    format!("{e} (REG-7)"),
-                    true,
-                ),
-                Ok(number) => {
-                    match self.public_record(&number.to_string()).await? {
-                        None => add(
-                            StatementReason::UnknownNumber,
-                            format!(
-                                "{number} is not in Kazakhstan's registry of exporters (REG-7)"
-                            ),
-                            true,
-                        ),
-                        Some(row) => {
-                            let view = Self::lookup(&row, statement_date);
-                            match LookupStatus::try_from(view.status) {
-                                Ok(LookupStatus::NotYetValid) => add(
-                                    StatementReason::NotYetValid,
-                                    format!(
-                                        "{number} is valid from {}; the statement is dated {statement_date} (REG-6)",
-                                        row.valid_from
-                                    ),
-                                    true,
-                                ),
-                                Ok(LookupStatus::Revoked) => add(
-                                    StatementReason::Revoked,
-                                    format!(
-                                        "{number} was revoked on {}; the statement is dated {statement_date} (REV-1)",
-                                        view.revoked_on
-                                            .as_ref()
-                                            .map(|d| format!(
-                                                "{:04}-{:02}-{:02}",
-                                                d.year, d.month, d.day
-                                            ))
-                                            .unwrap_or_default()
-                                    ),
-                                    true,
-                                ),
-                                _ => add(
-                                    StatementReason::NumberValid,
-                                    format!("{number} is valid on {statement_date} (REG-11)"),
-                                    false,
-                                ),
-                            }
-                            registration = Some(view);
-                        }
-                    }
-                    if !needs {
-                        add(
-                            StatementReason::BelowThreshold,
-                            format!(
-                                "the consignment's value {converted} {threshold_currency} does not exceed {threshold} {threshold_currency}: a number was not required (REG-12)"
-                            ),
-                            false,
-                        );
-                    }
-                }
-            }
-        }
-        let money = |amount: Decimal| common::Money {
-            currency_code: threshold_currency.to_owned(),
-            amount: format!("{amount:.2}"),
-        };
-        Ok(Response::new(ValidateStatementResponse {
-            valid,
-            findings,
-            threshold: Some(money(threshold)),
-            value_in_threshold_currency: Some(money(converted)),
-            parsed: parsed.map(|p| ParsedStatement {
-                registration_number: p.number.unwrap_or_default(),
-                origin_criterion: p.criterion.unwrap_or_default(),
-                hs_code: p.hs_code.unwrap_or_default(),
-                importing_country: match p.country {
-                    Some(Country::Norway) => ImportingCountry::No as i32,
-                    Some(Country::Switzerland) => ImportingCountry::Ch as i32,
-                    None => 0,
-                },
-                kazakhstan_origin: p.kazakhstan_origin,
-            }),
-            registration,
-        }))
+        Ok(Response::new(
+            self.check_statement(request.into_inner()).await?,
+        ))
+    }
+
+    async fn validate_statements(
+        &self,
+        request: Request<ValidateStatementsRequest>,
+    ) -> Reply<ValidateStatementsResponse> {
+        Ok(Response::new(
+            self.check_many(request.into_inner().items).await?,
+        ))
     }
 
     async fn save_authorized_person(

@@ -323,6 +323,24 @@ pub async fn get_registration(
     row.as_ref().map(registration_from_row).transpose()
 }
 
+/// The numbers of `tin`'s registrations whose data the exporter consented to publish (REG-5),
+/// newest first.
+pub async fn published_numbers_of(conn: &mut AnyConnection, tin: &str) -> Result<Vec<String>> {
+    let rows =
+        sqlx::query("SELECT * FROM registrations WHERE exporter_tin = $1 ORDER BY sequence DESC")
+            .bind(tin)
+            .fetch_all(conn)
+            .await?;
+    let mut numbers = Vec::new();
+    for row in &rows {
+        let r = registration_from_row(row)?;
+        if r.data.publication_consent {
+            numbers.push(r.registration_number);
+        }
+    }
+    Ok(numbers)
+}
+
 pub async fn active_registration_for_tin(
     conn: &mut AnyConnection,
     tin: &str,

@@ -72,6 +72,7 @@ async fn mtls_refuses_a_client_without_a_certificate_or_from_another_ca() {
     let port = listener.local_addr().unwrap().port();
     let options = rex_registration::Options {
         lookup_cache_mb: None,
+        public_listen: None,
         database_url: format!("sqlite://{}/registration.db", dir.path().display()),
         calendar: Arc::new(Calendar::official().unwrap()),
         clock: Arc::new(SystemClock),

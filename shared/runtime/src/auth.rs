@@ -142,6 +142,10 @@ pub const MATRIX: &[(&str, Access)] = &[
         Access::Public,
     ),
     (
+        "/rex.registration.v1.RegistrationService/ValidateStatements",
+        Access::Public,
+    ),
+    (
         "/rex.registration.v1.RegistrationService/SaveAuthorizedPerson",
         Access::Roles(&[ATAMEKEN], &[]),
     ),

@@ -301,6 +301,7 @@ impl World {
         let (stop, rx) = tokio::sync::oneshot::channel::<()>();
         let options = rex_registration::Options {
             lookup_cache_mb: None,
+            public_listen: None,
             database_url: self.registration_db_url(),
             calendar: Arc::new(Calendar::official().unwrap()),
             clock: self.clock.clone() as Arc<dyn Clock>,

@@ -29,6 +29,8 @@ pub struct Suite {
     /// A second connection to the service's database, to look at what it stored.
     pub db: Db,
     pub addr: std::net::SocketAddr,
+    /// The public lookup site and JSON API.
+    pub public_addr: std::net::SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -108,6 +110,11 @@ pub async fn start(backend: Backend) -> Option<Suite> {
     let calendar = Arc::new(Calendar::official().unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // A free port for the public site (the server binds it again at once).
+    let public_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_clock: Arc<dyn Clock> = clock.clone();
     let server_url = url.clone();
@@ -127,6 +134,7 @@ pub async fn start(backend: Backend) -> Option<Suite> {
             service_token: None,
             tls: None,
             lookup_cache_mb: Some(16),
+            public_listen: Some(public_addr),
         };
         if let Err(err) = rex_registration::serve_with(listener, options, shutdown).await {
             panic!("server failed: {err:#}");
@@ -159,6 +167,7 @@ pub async fn start(backend: Backend) -> Option<Suite> {
         clock,
         db,
         addr,
+        public_addr,
         shutdown: Some(tx),
         _dir: dir,
     })
@@ -382,4 +391,46 @@ impl Suite {
 
 pub fn utc(y: i32, m: u32, day: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, day, h, min, 0).unwrap()
+}
+
+/// A plain HTTP/1.1 exchange over a real socket: (status, body).
+pub async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head[9..12].parse().unwrap();
+    let rest = &raw[split + 4..];
+    // axum answers with a length; chunked bodies are joined should one come.
+    let body = if head.contains("transfer-encoding: chunked") {
+        let mut out = Vec::new();
+        let mut rest = rest;
+        loop {
+            let line = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[..line]).unwrap().trim(), 16)
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[line + 2..line + 2 + n]);
+            rest = &rest[line + 4 + n..];
+        }
+        out
+    } else {
+        rest.to_vec()
+    };
+    (status, String::from_utf8(body).unwrap())
 }

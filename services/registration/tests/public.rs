@@ -1,0 +1,344 @@
+//! The public lookup for everyone: the bulk check over gRPC and the JSON/HTTP API over real
+//! sockets (issue #9), on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use rex_proto::common::{DocumentKind, ImportingCountry, Money};
+use rex_proto::registration::*;
+use serde_json::{Value, json};
+use tonic::Code;
+
+/// Registers fixtures 0 (consents to publication), 1 (does not) and 2 (revoked on 10 June).
+async fn registry(s: &mut Suite) -> (String, String, String) {
+    s.authorized_person().await;
+    let valid = s.registered(0, "2026-03-19").await.registration_number;
+    let unpublished = s.registered(1, "2026-03-19").await.registration_number;
+    let revoked = s.registered(2, "2026-03-19").await.registration_number;
+    s.set_today("2026-06-10");
+    s.client
+        .revoke_registration(RevokeRegistrationRequest {
+            registration_number: revoked.clone(),
+            ground: RevocationGround::ExporterRequest as i32,
+            revoked_on: Some(pdate("2026-06-10")),
+            requested_by: "EXPORTER".into(),
+            officer_id: "AP-1".into(),
+            documents: vec![document(
+                DocumentKind::RevocationRequest,
+                "application.pdf",
+                b"%PDF application",
+            )],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    (valid, unpublished, revoked)
+}
+
+fn lookup_item(number: &str, as_of: &str) -> BulkCheck {
+    BulkCheck {
+        check: Some(bulk_check::Check::Lookup(LookupRegistrationRequest {
+            registration_number: number.into(),
+            as_of: Some(pdate(as_of)),
+        })),
+    }
+}
+
+fn statement_item(number: &str, amount: &str) -> BulkCheck {
+    BulkCheck {
+        check: Some(bulk_check::Check::Statement(ValidateStatementRequest {
+            importing_country: ImportingCountry::Ch as i32,
+            value: Some(Money {
+                currency_code: "CHF".into(),
+                amount: amount.into(),
+            }),
+            statement_date: Some(pdate("2026-06-20")),
+            registration_number: number.into(),
+            ..Default::default()
+        })),
+    }
+}
+
+/// 10,000 items: valid, revoked, unknown, malformed and duplicate numbers, and statements;
+/// one answer per item in order, duplicates checked once, a malformed item failing alone.
+async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Suite) {
+    let (valid, _, revoked) = registry(&mut s).await;
+    let mut items = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..10_000u32 {
+        let (item, want) = match i % 7 {
+            0 => (lookup_item(&valid, "2026-06-20"), "VALID"),
+            1 => (lookup_item(&revoked, "2026-06-20"), "REVOKED"),
+            // The same number before its revocation: valid then.
+            2 => (lookup_item(&revoked, "2026-06-01"), "VALID"),
+            3 => (
+                lookup_item(&format!("KZREX001010120{:06}", 200_000 + i), "2026-06-20"),
+                "NOT_FOUND",
+            ),
+            4 => (
+                lookup_item(&format!("KZREX-{i}"), "2026-06-20"),
+                "INVALID_ARGUMENT",
+            ),
+            5 => (statement_item(&valid, "20000"), "STATEMENT_VALID"),
+            _ => (statement_item(&revoked, "20000"), "STATEMENT_INVALID"),
+        };
+        items.push(item);
+        expected.push(want);
+    }
+    let answer = s
+        .client
+        .validate_statements(ValidateStatementsRequest {
+            items: items.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.results.len(), 10_000);
+    // Unknown and malformed numbers are all different; the rest repeat.
+    let distinct_unknown = (0..10_000).filter(|i| i % 7 == 3 || i % 7 == 4).count();
+    assert_eq!(answer.distinct_items as usize, distinct_unknown + 5);
+    for (i, (result, want)) in answer.results.iter().zip(&expected).enumerate() {
+        assert_eq!(result.index as usize, i);
+        let got = match result.result.as_ref().unwrap() {
+            bulk_result::Result::Lookup(l) => {
+                let status = LookupStatus::try_from(l.status).unwrap();
+                status.as_str_name().trim_start_matches("LOOKUP_STATUS_")
+            }
+            bulk_result::Result::Statement(st) if st.valid => "STATEMENT_VALID",
+            bulk_result::Result::Statement(_) => "STATEMENT_INVALID",
+            bulk_result::Result::Error(e) => {
+                if e.code == "INVALID_ARGUMENT" {
+                    assert_eq!(e.field_violations[0].field, "registration_number");
+                    assert!(
+                        e.message.contains("REG-7")
+                            || e.field_violations[0].description.contains("REG-7"),
+                        "{e:?}"
+                    );
+                }
+                e.code.as_str()
+            }
+        };
+        assert_eq!(got, *want, "item {i}");
+    }
+    // A revoked number's answer says when.
+    let bulk_result::Result::Lookup(r) = answer.results[1].result.as_ref().unwrap() else {
+        panic!("item 1 is a lookup");
+    };
+    assert_eq!(r.revoked_on, Some(pdate("2026-06-10")));
+    // One item more than the limit fails the call, naming the limit.
+    items.push(lookup_item(&valid, "2026-06-20"));
+    let err = s
+        .client
+        .validate_statements(ValidateStatementsRequest { items })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("10000"), "{}", err.message());
+}
+on_both_backends!(reg_5_12_bulk_check_of_10000_items_answers_each_in_order);
+
+async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(mut s: Suite) {
+    let (valid, unpublished, revoked) = registry(&mut s).await;
+    let api = s.public_addr;
+    let get = async |path: &str| {
+        let (status, body) = http(api, "GET", path, None).await;
+        (
+            status,
+            serde_json::from_str::<Value>(&body).unwrap_or(Value::Null),
+        )
+    };
+    // REG-5: the published data of a consenting exporter.
+    let (status, v) = get(&format!("/api/v1/registrations/{valid}?as_of=2026-06-20")).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["status"], "VALID");
+    assert_eq!(v["valid_from"], "2026-03-19");
+    assert_eq!(v["name"]["english"], "Altyn Dan LLP");
+    assert_eq!(v["goods"][0]["hs_code"], "1101");
+    // Without consent: only the number and the dates.
+    let (status, v) = get(&format!("/api/v1/registrations/{unpublished}")).await;
+    assert_eq!((status, v["published"].clone()), (200, json!(false)));
+    assert!(v.get("name").is_none() && v.get("address").is_none(), "{v}");
+    // REV-1: revoked, with the date; valid before it.
+    let (_, v) = get(&format!("/api/v1/registrations/{revoked}?as_of=2026-06-20")).await;
+    assert_eq!(
+        (v["status"].clone(), v["revoked_on"].clone()),
+        (json!("REVOKED"), json!("2026-06-10"))
+    );
+    let (_, v) = get(&format!("/api/v1/registrations/{revoked}?as_of=2026-06-09")).await;
+    assert_eq!(v["status"], "VALID");
+    // Unknown is 404, malformed is 400 naming the field and the rule.
+    let (status, v) = get("/api/v1/registrations/KZREX001010120269999").await;
+    assert_eq!(
+        (status, v["error"]["code"].clone()),
+        (404, json!("NOT_FOUND"))
+    );
+    let (status, v) = get("/api/v1/registrations/KZREX12").await;
+    assert_eq!(
+        (status, v["error"]["code"].clone()),
+        (400, json!("INVALID_ARGUMENT"))
+    );
+    assert_eq!(
+        v["error"]["field_violations"][0]["field"],
+        "registration_number"
+    );
+    let (status, v) = get(&format!("/api/v1/registrations/{valid}?as_of=20-06-2026")).await;
+    assert_eq!(
+        (status, v["error"]["field_violations"][0]["field"].clone()),
+        (400, json!("as_of"))
+    );
+    // Search by TIN: only where the exporter consented.
+    let (_, v) = get(&format!("/api/v1/registrations?tin={}", tin(0))).await;
+    assert_eq!(v["registration_numbers"], json!([valid]));
+    let (_, v) = get(&format!("/api/v1/registrations?tin={}", tin(1))).await;
+    assert_eq!(v["registration_numbers"], json!([]));
+    let (status, _) = get("/api/v1/registrations?tin=123").await;
+    assert_eq!(status, 400);
+    // REG-12: a statement with its text.
+    let statement = json!({
+        "importing_country": "CH",
+        "value": { "currency": "EUR", "amount": "15000" },
+        "exchange_rate": "0.95",
+        "statement_date": "2026-06-20",
+        "statement_text": format!("The exporter Altyn Dan LLP, Almaty, {valid} of the products covered by this document declares that, except where otherwise clearly indicated, these products are of Kazakhstan preferential origin according to rules of origin of the Generalized System of Preferences of the Swiss Confederation and that the origin criterion met is W 11.01."),
+    });
+    let (status, body) = http(
+        api,
+        "POST",
+        "/api/v1/statements/validate",
+        Some(&statement.to_string()),
+    )
+    .await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["value_in_threshold_currency"]["amount"], "14250.00");
+    assert_eq!(v["parsed"]["registration_number"], json!(valid));
+    let (status, body) = http(
+        api,
+        "POST",
+        "/api/v1/statements/validate",
+        Some("{\"importing_country\": 3}"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    // The batch: a malformed item answers for itself, duplicates are checked once.
+    let batch = json!({ "items": [
+        { "lookup": { "registration_number": valid } },
+        { "lookup": { "registration_number": revoked, "as_of": "2026-06-20" } },
+        { "lookup": { "registration_number": "KZREX001010120269999" } },
+        { "lookup": { "number": "wrong field" } },
+        "not an object",
+        { "statement": { "importing_country": "NO", "value": { "currency": "NOK", "amount": "50000" }, "statement_date": "2026-06-20" } },
+        { "lookup": { "registration_number": valid } },
+    ]});
+    let (status, body) = http(api, "POST", "/api/v1/checks", Some(&batch.to_string())).await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{v}");
+    let r = &v["results"];
+    assert_eq!(r.as_array().unwrap().len(), 7);
+    assert_eq!(r[0]["lookup"]["status"], "VALID");
+    assert_eq!(r[1]["lookup"]["status"], "REVOKED");
+    assert_eq!(r[2]["error"]["code"], "NOT_FOUND");
+    assert_eq!(r[3]["error"]["code"], "INVALID_ARGUMENT");
+    assert_eq!(r[4]["error"]["code"], "INVALID_ARGUMENT");
+    assert_eq!(r[5]["statement"]["valid"], true, "{}", r[5]);
+    assert_eq!(r[6]["lookup"], r[0]["lookup"]);
+    assert_eq!(r[6]["index"], 6);
+    assert_eq!(v["distinct_items"], 4);
+    let too_many =
+        json!({ "items": vec![json!({ "lookup": { "registration_number": valid } }); 10_001] });
+    let (status, body) = http(api, "POST", "/api/v1/checks", Some(&too_many.to_string())).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = http(api, "POST", "/api/v1/checks", Some("[1, 2]")).await;
+    assert_eq!(status, 400);
+    // The OpenAPI description is served and names every path the API routes.
+    let (status, yaml) = http(api, "GET", "/api/v1/openapi.yaml", None).await;
+    assert_eq!(status, 200);
+    for path in [
+        "/api/v1/registrations/{number}:",
+        "/api/v1/registrations:",
+        "/api/v1/statements/validate:",
+        "/api/v1/checks:",
+    ] {
+        assert!(yaml.contains(path), "{path} missing from openapi.yaml");
+    }
+}
+on_both_backends!(reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart);
+
+async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: Suite) {
+    let (valid, _, revoked) = registry(&mut s).await;
+    let page = async |path: &str| http(s.public_addr, "GET", path, None).await;
+    let (status, html) = page(&format!("/kk/?q={revoked}&as_of=2026-06-20")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"kk\">"));
+    assert!(html.contains("Күші жойылған"), "the Kazakh status");
+    assert!(html.contains("2026-06-10"));
+    let (_, html) = page(&format!("/ru/?q={valid}")).await;
+    assert!(html.contains("Действителен") && html.contains("Altyn Dan LLP"));
+    let (status, html) = page("/en/?q=KZREX001010120269999").await;
+    assert_eq!(status, 404);
+    assert!(
+        html.contains("is not in Kazakhstan&#x27;s registry")
+            || html.contains("is not in Kazakhstan's registry"),
+        "{html}"
+    );
+    let (status, _) = page("/en/?q=KZ-1").await;
+    assert_eq!(status, 400);
+    let (status, _) = page("/de/").await;
+    assert_eq!(status, 404);
+    let (status, html) = page("/en/format").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("KZREX002190320260001"));
+}
+on_both_backends!(reg_5_pages_answer_in_kazakh_russian_and_english);
+
+/// "The registry is unreachable" is neither "unknown" nor "revoked": 503 and its own words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_5_an_unreachable_registry_is_not_an_unknown_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = rex_runtime::db::Db::connect(
+        &format!("sqlite://{}/r.db", dir.path().display()),
+        &rex_registration::MIGRATIONS,
+    )
+    .await
+    .unwrap();
+    let registry = rex_registration::Registry::new(
+        db.clone(),
+        std::sync::Arc::new(rex_calendar::Calendar::official().unwrap()),
+        std::sync::Arc::new(rex_calendar::SystemClock),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(rex_registration::public_http::serve(
+        listener,
+        registry,
+        std::future::pending(),
+    ));
+    let number = "KZREX001010120260001";
+    let (status, _) = http(
+        addr,
+        "GET",
+        &format!("/api/v1/registrations/{number}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "reachable: unknown");
+    db.pool.close().await;
+    let (status, body) = http(
+        addr,
+        "GET",
+        &format!("/api/v1/registrations/{number}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("UNAVAILABLE"));
+    let (status, html) = http(addr, "GET", &format!("/en/?q={number}"), None).await;
+    assert_eq!(status, 503);
+    assert!(html.contains("cannot be reached") && !html.contains("Unknown number"));
+    let batch = json!({ "items": [{ "lookup": { "registration_number": number } }] });
+    let (status, body) = http(addr, "POST", "/api/v1/checks", Some(&batch.to_string())).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"UNAVAILABLE\""), "{body}");
+}
