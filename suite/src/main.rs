@@ -67,6 +67,9 @@ enum Command {
         /// Port of the notification service (0 picks a free one).
         #[arg(long, env = "REX_NOTIFICATION_PORT", default_value_t = 50053)]
         notification_port: u16,
+        /// Port of the public lookup pages and JSON API (0 picks a free one).
+        #[arg(long, env = "REX_PUBLIC_PORT", default_value_t = 8080)]
+        public_port: u16,
         /// Calendar files that add to or replace the built-in years.
         #[arg(long, env = "REX_CALENDAR_DIR")]
         calendar_dir: Option<PathBuf>,
@@ -127,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
         registration_port,
         verification_port,
         notification_port,
+        public_port,
         calendar_dir,
         smtp_host,
         smtp_port,
@@ -167,6 +171,10 @@ async fn main() -> anyhow::Result<()> {
     let verification_listener = bind(verification_port, "--verification-port").await?;
     let notification_listener = bind(notification_port, "--notification-port").await?;
     let notification_addr = notification_listener.local_addr()?;
+    // The registration service binds the public site itself; a free port is found here.
+    let public_addr = std::net::TcpListener::bind(SocketAddr::new(host, public_port))
+        .and_then(|l| l.local_addr())
+        .with_context(|| format!("cannot listen on {host}:{public_port} (use --public-port)"))?;
     let notification_url = format!("http://{notification_addr}");
     let registration_addr = registration_listener.local_addr()?;
     let verification_addr = verification_listener.local_addr()?;
@@ -185,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "notification  {notification_addr}  (data: {}; e-mail via {smtp_host}:{smtp_port})",
         data_dir.join("notification.db").display()
+    );
+    println!(
+        "public site   http://{public_addr}/  (JSON API: http://{public_addr}/api/v1/openapi.yaml)"
     );
     println!(
         "tokens        rex-suite token --data-dir {} --role atameken_officer --sub AP-1 --binding 002",
@@ -216,7 +227,7 @@ async fn main() -> anyhow::Result<()> {
         registration_listener,
         rex_registration::Options {
             lookup_cache_mb: None,
-            public_listen: None,
+            public_listen: Some(public_addr),
             database_url: database("registration.db"),
             calendar,
             clock: Arc::new(SystemClock),

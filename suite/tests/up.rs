@@ -21,6 +21,8 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
             "0",
             "--notification-port",
             "0",
+            "--public-port",
+            "0",
             "--data-dir",
         ])
         .arg(&data)
@@ -57,6 +59,32 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
     drop(vhealth);
     let third = lines.next().unwrap().unwrap();
     assert!(third.starts_with("notification  127.0.0.1:"), "{third}");
+    // The public lookup site runs with the suite.
+    let fourth = lines.next().unwrap().unwrap();
+    assert!(
+        fourth.starts_with("public site   http://127.0.0.1:"),
+        "{fourth}"
+    );
+    let public = fourth
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let page = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(&public).await.unwrap();
+        stream
+            .write_all(b"GET /en/format HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut page = String::new();
+        stream.read_to_string(&mut page).await.unwrap();
+        page
+    };
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("KZREXKKKDDMMYYYYNNNN"), "{page}");
 
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
         .unwrap()
@@ -143,6 +171,8 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
             "--verification-port",
             "0",
             "--notification-port",
+            "0",
+            "--public-port",
             "0",
             "--data-dir",
         ])

@@ -5,36 +5,10 @@
 mod common;
 
 use common::*;
-use rex_proto::common::{DocumentKind, ImportingCountry, Money};
+use rex_proto::common::{ImportingCountry, Money};
 use rex_proto::registration::*;
 use serde_json::{Value, json};
 use tonic::Code;
-
-/// Registers fixtures 0 (consents to publication), 1 (does not) and 2 (revoked on 10 June).
-async fn registry(s: &mut Suite) -> (String, String, String) {
-    s.authorized_person().await;
-    let valid = s.registered(0, "2026-03-19").await.registration_number;
-    let unpublished = s.registered(1, "2026-03-19").await.registration_number;
-    let revoked = s.registered(2, "2026-03-19").await.registration_number;
-    s.set_today("2026-06-10");
-    s.client
-        .revoke_registration(RevokeRegistrationRequest {
-            registration_number: revoked.clone(),
-            ground: RevocationGround::ExporterRequest as i32,
-            revoked_on: Some(pdate("2026-06-10")),
-            requested_by: "EXPORTER".into(),
-            officer_id: "AP-1".into(),
-            documents: vec![document(
-                DocumentKind::RevocationRequest,
-                "application.pdf",
-                b"%PDF application",
-            )],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    (valid, unpublished, revoked)
-}
 
 fn lookup_item(number: &str, as_of: &str) -> BulkCheck {
     BulkCheck {
@@ -63,7 +37,7 @@ fn statement_item(number: &str, amount: &str) -> BulkCheck {
 /// 10,000 items: valid, revoked, unknown, malformed and duplicate numbers, and statements;
 /// one answer per item in order, duplicates checked once, a malformed item failing alone.
 async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Suite) {
-    let (valid, _, revoked) = registry(&mut s).await;
+    let (valid, _, revoked) = s.public_registry().await;
     let mut items = Vec::new();
     let mut expected = Vec::new();
     for i in 0..10_000u32 {
@@ -139,7 +113,7 @@ async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Suite) 
 on_both_backends!(reg_5_12_bulk_check_of_10000_items_answers_each_in_order);
 
 async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(mut s: Suite) {
-    let (valid, unpublished, revoked) = registry(&mut s).await;
+    let (valid, unpublished, revoked) = s.public_registry().await;
     let api = s.public_addr;
     let get = async |path: &str| {
         let (status, body) = http(api, "GET", path, None).await;
@@ -267,7 +241,7 @@ async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(mut s
 on_both_backends!(reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart);
 
 async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: Suite) {
-    let (valid, _, revoked) = registry(&mut s).await;
+    let (valid, _, revoked) = s.public_registry().await;
     let page = async |path: &str| http(s.public_addr, "GET", path, None).await;
     let (status, html) = page(&format!("/kk/?q={revoked}&as_of=2026-06-20")).await;
     assert_eq!(status, 200);
@@ -341,4 +315,25 @@ async fn reg_5_an_unreachable_registry_is_not_an_unknown_number() {
     let (status, body) = http(addr, "POST", "/api/v1/checks", Some(&batch.to_string())).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"UNAVAILABLE\""), "{body}");
+}
+
+/// The OpenAPI file is valid OpenAPI 3.1, checked by an independent validator.
+#[test]
+fn reg_5_the_openapi_description_is_valid() {
+    let Ok(python) = std::env::var("REX_CROSSCHECK_PYTHON") else {
+        eprintln!("skipped: REX_CROSSCHECK_PYTHON is set by scripts/test");
+        return;
+    };
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/openapi.yaml");
+    let out = std::process::Command::new(python)
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

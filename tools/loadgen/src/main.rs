@@ -87,10 +87,15 @@ enum Scenario {
     Echo,
     Lookup,
     Validate,
+    /// ValidateStatements with a batch of 100 lookups of random numbers (hits, misses, revoked).
+    Bulk,
     /// SubmitApplication then RegisterExporter: two durable write transactions per operation,
     /// on a fresh registry (numbers run out at 9,999, REG-7).
     Register,
 }
+
+/// Items per ValidateStatements call in the bulk scenario.
+const BULK_BATCH: usize = 100;
 
 /// Registrations the write scenario makes at most: the sequence ends at 9,999 (REG-7).
 const MAX_REGISTRATIONS: u64 = 9_000;
@@ -470,6 +475,45 @@ async fn run(
                             Some(valid == (i < registry_size && i % 20 != 0))
                         })
                     }
+                    Scenario::Bulk => {
+                        let picks: Vec<u64> = (0..BULK_BATCH)
+                            .map(|_| rng.random_range(0..registry_size.max(1) + registry_size / 10))
+                            .collect();
+                        let items = picks
+                            .iter()
+                            .map(|&i| BulkCheck {
+                                check: Some(bulk_check::Check::Lookup(LookupRegistrationRequest {
+                                    registration_number: seeded_number(i),
+                                    as_of: None,
+                                })),
+                            })
+                            .collect();
+                        reg.validate_statements(ValidateStatementsRequest { items })
+                            .await
+                            .map(|r| {
+                                let r = r.into_inner();
+                                Some(
+                                    r.results.len() == picks.len()
+                                        && r.results.iter().zip(&picks).all(|(res, &i)| match res
+                                            .result
+                                            .as_ref()
+                                        {
+                                            Some(bulk_result::Result::Lookup(l)) => {
+                                                let want = if i % 20 == 0 {
+                                                    LookupStatus::Revoked
+                                                } else {
+                                                    LookupStatus::Valid
+                                                };
+                                                i < registry_size && l.status == want as i32
+                                            }
+                                            Some(bulk_result::Result::Error(e)) => {
+                                                i >= registry_size && e.code == "NOT_FOUND"
+                                            }
+                                            _ => false,
+                                        }),
+                                )
+                            })
+                    }
                     Scenario::Register => {
                         let k = next_tin.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if k >= MAX_REGISTRATIONS {
@@ -521,9 +565,15 @@ async fn run(
     // The write scenario may end early, when the numbers it may use are used up.
     let elapsed = started_at.elapsed().min(duration);
     let rps = n as f64 / elapsed.as_secs_f64();
+    let items = if scenario == Scenario::Bulk {
+        BULK_BATCH
+    } else {
+        1
+    };
     println!(
-        "scenario={scenario:?} concurrency={concurrency} offered_rps={rate} seconds={:.1} ok={n} rps={rps:.0} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} errors={:?} checked={} wrong={}",
+        "scenario={scenario:?} concurrency={concurrency} offered_rps={rate} seconds={:.1} ok={n} rps={rps:.0} items_per_s={:.0} p50_ms={:.3} p99_ms={:.3} p999_ms={:.3} errors={:?} checked={} wrong={}",
         elapsed.as_secs_f64(),
+        rps * items as f64,
         pct(0.50),
         pct(0.99),
         pct(0.999),
