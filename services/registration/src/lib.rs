@@ -104,9 +104,9 @@ pub struct Options {
     pub public_listen: Option<std::net::SocketAddr>,
 }
 
-/// The lookup cache's default size on SQLite: about a million published records (a record takes
-/// about 1 KB).
-pub const DEFAULT_LOOKUP_CACHE_MB: u64 = 1024;
+/// The lookup cache's default size on SQLite: about a million and a half published records (a
+/// record takes about 350 bytes).
+pub const DEFAULT_LOOKUP_CACHE_MB: u64 = 512;
 
 /// Serves with every option, the outbox relay included when a notification service is given.
 pub async fn serve_with(

@@ -14,31 +14,28 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
+use prost::Message;
 use quick_cache::Weighter;
-use rex_proto::common::BilingualText;
-use rex_proto::registration::{Contact, Goods};
+use rex_proto::registration::LookupRegistrationResponse;
+use rex_runtime::convert::date_to_proto;
 
-use crate::domain::RevocationFacts;
+use crate::domain::{RevocationFacts, status_on};
 use rex_runtime::db::Db;
 
 use crate::store::{self, RegistrationRow, RevocationRow};
 
-/// What a lookup shows of one registration: enough to answer for any date.
+/// What a lookup shows of one registration: enough to answer for any date. The published
+/// view is kept encoded (about a third of the memory of the decoded messages, so a registry
+/// of a million fits in the default budget) and decoded per answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicRecord {
-    pub registration_number: String,
     pub valid_from: NaiveDate,
-    pub assigned_on: NaiveDate,
     /// (revoked on, annulled by a court) of each revocation.
-    pub revocations: Vec<(NaiveDate, bool)>,
-    /// The exporter consented to publication (REG-5); when not, the fields below are empty.
-    pub published: bool,
-    pub name: Option<BilingualText>,
-    pub address: Option<BilingualText>,
-    pub contact: Option<Contact>,
-    /// `Activity` values.
-    pub activities: Vec<i32>,
-    pub goods: Vec<Goods>,
+    pub revocations: Box<[(NaiveDate, bool)]>,
+    /// `LookupRegistrationResponse` with what does not depend on the date: the number, the
+    /// validity and assignment dates, and the published data where the exporter consented
+    /// (REG-5).
+    view: Box<[u8]>,
 }
 
 impl RevocationFacts for (NaiveDate, bool) {
@@ -55,14 +52,10 @@ impl PublicRecord {
         let data = &row.data;
         let published = data.publication_consent;
         let exporter = data.exporter.clone().unwrap_or_default();
-        Self {
+        let view = LookupRegistrationResponse {
             registration_number: row.registration_number.clone(),
-            valid_from: row.valid_from,
-            assigned_on: row.assigned_on,
-            revocations: revocations
-                .iter()
-                .map(|r| (r.revoked_on(), r.annulled()))
-                .collect(),
+            valid_from: Some(date_to_proto(row.valid_from)),
+            assigned_on: Some(date_to_proto(row.assigned_on)),
             published,
             name: exporter.name.filter(|_| published),
             address: exporter.address.filter(|_| published),
@@ -77,23 +70,35 @@ impl PublicRecord {
             } else {
                 vec![]
             },
+            ..Default::default()
+        };
+        Self {
+            valid_from: row.valid_from,
+            revocations: revocations
+                .iter()
+                .map(|r| (r.revoked_on(), r.annulled()))
+                .collect(),
+            view: view.encode_to_vec().into_boxed_slice(),
         }
     }
 
-    /// Roughly the bytes it holds, for the cache's budget.
+    /// The lookup's answer on `as_of` (REG-5, REG-6, REV-1, REV-5).
+    pub fn answer(
+        &self,
+        as_of: NaiveDate,
+    ) -> Result<LookupRegistrationResponse, prost::DecodeError> {
+        let mut answer = LookupRegistrationResponse::decode(&self.view[..])?;
+        let (status, revoked_on) = status_on(self.valid_from, &self.revocations, as_of);
+        answer.status = status as i32;
+        answer.as_of = Some(date_to_proto(as_of));
+        answer.revoked_on = revoked_on.map(date_to_proto);
+        Ok(answer)
+    }
+
+    /// Roughly the bytes it holds, for the cache's budget: the struct, the view, the
+    /// revocations, and the Arc's and the allocator's headers.
     fn weight(&self) -> u64 {
-        use prost::Message;
-        let nested = self.name.as_ref().map_or(0, Message::encoded_len)
-            + self.address.as_ref().map_or(0, Message::encoded_len)
-            + self.contact.as_ref().map_or(0, Message::encoded_len)
-            + self.goods.iter().map(Message::encoded_len).sum::<usize>();
-        // 64: the Arc, the allocator's headers and the cache's own entry.
-        (64 + std::mem::size_of::<Self>()
-            + self.registration_number.len()
-            // Decoded messages take about twice their encoded size (strings, vectors).
-            + 2 * nested
-            + 4 * self.activities.len()
-            + 8 * self.revocations.len()) as u64
+        (64 + std::mem::size_of::<Self>() + self.view.len() + 8 * self.revocations.len()) as u64
     }
 }
 
@@ -105,9 +110,9 @@ struct ByBytes;
 
 impl Weighter<String, Cached> for ByBytes {
     fn weight(&self, key: &String, value: &Cached) -> u64 {
-        // A miss weighs its key and the entry's bookkeeping. The sum is raised by half: with
-        // the seeded registry of BENCHMARKS.md, resident memory grew by 1.45 times it.
-        (key.len() as u64 + 48 + value.as_ref().map_or(0, |r| r.weight())) * 3 / 2
+        // A miss weighs its key and the entry's bookkeeping (the cache's slot and the key's
+        // allocation).
+        key.len() as u64 + 64 + value.as_ref().map_or(0, |r| r.weight())
     }
 }
 
@@ -254,17 +259,15 @@ mod tests {
     use super::*;
 
     fn record(number: &str) -> Cached {
-        Some(Arc::new(PublicRecord {
+        let on = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        let view = LookupRegistrationResponse {
             registration_number: number.into(),
-            valid_from: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
-            assigned_on: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
-            revocations: vec![],
-            published: false,
-            name: None,
-            address: None,
-            contact: None,
-            activities: vec![],
-            goods: vec![],
+            ..Default::default()
+        };
+        Some(Arc::new(PublicRecord {
+            valid_from: on,
+            revocations: Box::new([(on, false)]),
+            view: view.encode_to_vec().into_boxed_slice(),
         }))
     }
 

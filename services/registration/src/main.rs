@@ -36,7 +36,7 @@ struct Cli {
     #[arg(long, env = "REX_PUBLIC_LISTEN")]
     public_listen: Option<SocketAddr>,
     /// MiB of memory for public records that lookups and statement checks read without the
-    /// database; 0 turns it off. Default: 1024 on SQLite; off on PostgreSQL, because replicas
+    /// database; 0 turns it off. Default: 512 on SQLite; off on PostgreSQL, because replicas
     /// sharing one database would not see each other's revocations in it.
     #[arg(long, env = "REX_LOOKUP_CACHE_MB")]
     lookup_cache_mb: Option<u64>,

@@ -23,7 +23,7 @@ use crate::domain::checks::{Finding, check_application, check_data};
 use crate::domain::number::{MAX_SEQUENCE, parse_branch};
 use crate::domain::periods::{self, Period};
 use crate::domain::statement::{self, Country};
-use crate::domain::{RegistrationNumber, Requester, Tin, status_on};
+use crate::domain::{RegistrationNumber, Requester, Tin};
 use crate::lookup_cache::{Cached, LookupCache, PublicRecord};
 use crate::store::{self, ApplicationRow, ChangeRow, Notice, RegistrationRow, RevocationRow};
 
@@ -507,22 +507,11 @@ impl Registry {
     }
 
     /// The lookup's answer for `record` on `as_of` (REG-5, REG-6, REV-1, REV-5).
-    fn lookup(record: &PublicRecord, as_of: NaiveDate) -> LookupRegistrationResponse {
-        let (status, revoked_on) = status_on(record.valid_from, &record.revocations, as_of);
-        LookupRegistrationResponse {
-            registration_number: record.registration_number.clone(),
-            status: status as i32,
-            as_of: Some(date_to_proto(as_of)),
-            valid_from: Some(date_to_proto(record.valid_from)),
-            assigned_on: Some(date_to_proto(record.assigned_on)),
-            revoked_on: revoked_on.map(date_to_proto),
-            published: record.published,
-            name: record.name.clone(),
-            address: record.address.clone(),
-            contact: record.contact.clone(),
-            activities: record.activities.clone(),
-            goods: record.goods.clone(),
-        }
+    fn lookup(
+        record: &PublicRecord,
+        as_of: NaiveDate,
+    ) -> Result<LookupRegistrationResponse, Status> {
+        record.answer(as_of).map_err(internal)
     }
 }
 
@@ -539,7 +528,7 @@ impl Registry {
             Some(d) => date_from_proto("as_of", Some(d)).map_err(|v| invalid_argument(&[v]))?,
         };
         match self.public_record(&number.to_string()).await? {
-            Some(record) => Ok(Self::lookup(&record, as_of)),
+            Some(record) => Self::lookup(&record, as_of),
             None => Err(Status::not_found(format!(
                 "registration_number: {number} is not in the registry"
             ))),
@@ -770,7 +759,7 @@ impl Registry {
                             true,
                         ),
                         Some(row) => {
-                            let view = Self::lookup(&row, statement_date);
+                            let view = Self::lookup(&row, statement_date)?;
                             match LookupStatus::try_from(view.status) {
                                 Ok(LookupStatus::NotYetValid) => add(
                                     StatementReason::NotYetValid,
