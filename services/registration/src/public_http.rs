@@ -32,6 +32,9 @@ use crate::service::MAX_BULK_ITEMS;
 
 const LANGUAGES: [(&str, &str); 3] = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")];
 
+/// The largest request body: 10,000 statements with their texts.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
 /// The OpenAPI description of the JSON API.
 pub const OPENAPI: &str = include_str!("../web/openapi.yaml");
 
@@ -74,7 +77,10 @@ pub fn router(registry: Registry) -> anyhow::Result<Router> {
             get(statement_form).post(statement_page),
         )
         .route("/{lang}/format", get(format_page))
-        .with_state(site))
+        .with_state(site)
+        // A full batch of statements with their texts is a few MiB.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http()))
 }
 
 /// Serves the site on `listener` until `shutdown` resolves.
