@@ -1664,22 +1664,7 @@ async fn rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once(mut s: Suite) {
     assert_eq!(name(&renamed).as_deref(), Some("Renamed LLP"));
     // A revocation shows at once (REV-1) ...
     s.set_today("2026-06-10");
-    s.client
-        .revoke_registration(RevokeRegistrationRequest {
-            registration_number: next.into(),
-            ground: RevocationGround::ExporterRequest as i32,
-            revoked_on: Some(pdate("2026-06-10")),
-            requested_by: "EXPORTER".into(),
-            officer_id: "AP-1".into(),
-            documents: vec![document(
-                DocumentKind::RevocationRequest,
-                "application.pdf",
-                b"%PDF application",
-            )],
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    s.revoke_at_exporters_request(next, "2026-06-10").await;
     let revoked = lookup(&mut s, next).await.unwrap().into_inner();
     assert_eq!(revoked.status, LookupStatus::Revoked as i32);
     assert_eq!(revoked.revoked_on, Some(pdate("2026-06-10")));

@@ -435,31 +435,16 @@ pub async fn http(
     (status, String::from_utf8(body).unwrap())
 }
 
-/// Registers fixtures 0 (consents to publication), 1 (does not) and 2 (revoked on 10 June).
 impl Suite {
+    /// Registers fixtures 0 (consents to publication), 1 (does not) and 2 (revoked on 10 June).
     pub async fn public_registry(&mut self) -> (String, String, String) {
-        let s = self;
-        s.authorized_person().await;
-        let valid = s.registered(0, "2026-03-19").await.registration_number;
-        let unpublished = s.registered(1, "2026-03-19").await.registration_number;
-        let revoked = s.registered(2, "2026-03-19").await.registration_number;
-        s.set_today("2026-06-10");
-        s.client
-            .revoke_registration(RevokeRegistrationRequest {
-                registration_number: revoked.clone(),
-                ground: RevocationGround::ExporterRequest as i32,
-                revoked_on: Some(pdate("2026-06-10")),
-                requested_by: "EXPORTER".into(),
-                officer_id: "AP-1".into(),
-                documents: vec![document(
-                    DocumentKind::RevocationRequest,
-                    "application.pdf",
-                    b"%PDF application",
-                )],
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        self.authorized_person().await;
+        let valid = self.registered(0, "2026-03-19").await.registration_number;
+        let unpublished = self.registered(1, "2026-03-19").await.registration_number;
+        let revoked = self.registered(2, "2026-03-19").await.registration_number;
+        self.set_today("2026-06-10");
+        self.revoke_at_exporters_request(&revoked, "2026-06-10")
+            .await;
         (valid, unpublished, revoked)
     }
 }
