@@ -231,7 +231,12 @@ async fn lookup_page(
                 ),
                 tonic::Code::InvalidArgument => (
                     StatusCode::BAD_REQUEST,
-                    json!({ "kind": "malformed", "message": s.message() }),
+                    json!({
+                        "kind": "malformed",
+                        "message": s.message(),
+                        // The number's format is explained only when the number is at fault.
+                        "number_at_fault": !s.message().starts_with("as_of"),
+                    }),
                 ),
                 _ => (
                     StatusCode::SERVICE_UNAVAILABLE,

@@ -257,8 +257,19 @@ async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: Suite) {
             || html.contains("is not in Kazakhstan's registry"),
         "{html}"
     );
-    let (status, _) = page("/en/?q=KZ-1").await;
+    let (status, html) = page("/en/?q=KZ-1").await;
     assert_eq!(status, 400);
+    assert!(
+        html.contains("A number is KZREX, the branch code"),
+        "format help for a bad number"
+    );
+    // A bad date is not blamed on the number.
+    let (status, html) = page(&format!("/en/?q={valid}&as_of=2026-13-45")).await;
+    assert_eq!(status, 400);
+    assert!(
+        html.contains("as_of") && !html.contains("A number is KZREX, the branch code"),
+        "{html}"
+    );
     let (status, _) = page("/de/").await;
     assert_eq!(status, 404);
     let (status, html) = page("/en/format").await;
