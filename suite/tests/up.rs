@@ -74,7 +74,19 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
         .to_owned();
     let page = {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(&public).await.unwrap();
+        // The site is bound once the registration service has opened its database.
+        let mut tries = 0;
+        let mut stream = loop {
+            match tokio::net::TcpStream::connect(&public).await {
+                Ok(stream) => break stream,
+                Err(e) if tries < 250 => {
+                    tries += 1;
+                    assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused, "{e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await
+                }
+                Err(e) => panic!("the public site never listened: {e}"),
+            }
+        };
         stream
             .write_all(b"GET /en/format HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
             .await

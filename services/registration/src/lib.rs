@@ -114,6 +114,14 @@ pub async fn serve_with(
     options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // The public site's port is taken first, so that a mistake in it fails the start early.
+    let public_listener =
+        match options.public_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+                anyhow::anyhow!("cannot listen on {addr} for the public site: {e}")
+            })?),
+            None => None,
+        };
     let db = Db::connect(&options.database_url, &MIGRATIONS).await?;
     let mut registry = Registry::new(db.clone(), options.calendar.clone(), options.clock.clone());
     let cache_mb = options.lookup_cache_mb.unwrap_or(match db.backend {
@@ -165,11 +173,8 @@ pub async fn serve_with(
         });
     }
     let (public_stop, public_stopped) = tokio::sync::watch::channel(false);
-    let public = match options.public_listen {
-        Some(addr) => {
-            let listener = TcpListener::bind(addr)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} for the public site: {e}"))?;
+    let public = match public_listener {
+        Some(listener) => {
             let registry = registry.clone();
             let mut stopped = public_stopped;
             Some(tokio::spawn(async move {
@@ -202,7 +207,12 @@ pub async fn serve_with(
     retention.abort();
     let _ = public_stop.send(true);
     if let Some(public) = public {
-        let _ = public.await;
+        // Pages in flight finish within the same grace period as the calls.
+        let abort = public.abort_handle();
+        if tokio::time::timeout(options.grace, public).await.is_err() {
+            tracing::warn!("public site: connections still open after the grace period; closing");
+            abort.abort();
+        }
     }
     if let Some(warming) = warming {
         warming.abort();

@@ -245,15 +245,17 @@ async fn lookup_page(
             },
         }
     };
+    // Kept when the language is switched, so the answer stays on the screen.
     let query_string = if q.is_empty() {
         String::new()
     } else {
-        let mut s = url_form(&[("q", &q)]);
+        let mut pairs = vec![("q", q.as_str())];
         if !as_of.is_empty() {
-            s.push('&');
-            s.push_str(&url_form(&[("as_of", as_of)]).replace('?', ""));
+            pairs.push(("as_of", as_of));
         }
-        s
+        serde_urlencoded::to_string(&pairs)
+            .map(|s| format!("?{s}"))
+            .unwrap_or_default()
     };
     site.render(
         status,
@@ -266,25 +268,6 @@ async fn lookup_page(
         },
         json!({ "q": q, "as_of_input": as_of, "outcome": outcome }),
     )
-}
-
-fn url_form(pairs: &[(&str, &str)]) -> String {
-    let encoded: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| {
-            let v: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={v}")
-        })
-        .collect();
-    format!("?{}", encoded.join("&"))
 }
 
 async fn lookup(

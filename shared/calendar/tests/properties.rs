@@ -59,7 +59,22 @@ proptest! {
 
     #[test]
     fn calendar_days_are_plain_days(start in date_in_range(), n in 0u32..400) {
-        let due = cal().add_calendar_days(start, n).unwrap();
-        prop_assert_eq!((due - start).num_days(), i64::from(n));
+        // The calendar covers 2020-2099: past it the answer is an error, never a wrong date.
+        let last = NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+        match cal().add_calendar_days(start, n) {
+            Ok(due) => prop_assert_eq!((due - start).num_days(), i64::from(n)),
+            Err(e) => prop_assert!(start + Days::new(u64::from(n)) > last, "{:?}", e),
+        }
     }
+}
+
+/// The case proptest found on a clean machine: a period that ends past the calendar's range.
+#[test]
+fn calendar_days_past_2099_are_an_error_not_a_date() {
+    let start = NaiveDate::from_ymd_opt(2098, 12, 8).unwrap();
+    assert!(cal().add_calendar_days(start, 389).is_err());
+    assert_eq!(
+        cal().add_calendar_days(start, 388).unwrap(),
+        NaiveDate::from_ymd_opt(2099, 12, 31).unwrap()
+    );
 }
