@@ -171,10 +171,8 @@ async fn main() -> anyhow::Result<()> {
     let verification_listener = bind(verification_port, "--verification-port").await?;
     let notification_listener = bind(notification_port, "--notification-port").await?;
     let notification_addr = notification_listener.local_addr()?;
-    // The registration service binds the public site itself; a free port is found here.
-    let public_addr = std::net::TcpListener::bind(SocketAddr::new(host, public_port))
-        .and_then(|l| l.local_addr())
-        .with_context(|| format!("cannot listen on {host}:{public_port} (use --public-port)"))?;
+    let public_listener = bind(public_port, "--public-port").await?;
+    let public_addr = public_listener.local_addr()?;
     let notification_url = format!("http://{notification_addr}");
     let registration_addr = registration_listener.local_addr()?;
     let verification_addr = verification_listener.local_addr()?;
@@ -223,11 +221,12 @@ async fn main() -> anyhow::Result<()> {
         tls: None,
         notification_url: Some(notification_url.clone()),
     };
-    let registration = rex_registration::serve_with(
+    let registration = rex_registration::serve_with_public(
         registration_listener,
+        Some(public_listener),
         rex_registration::Options {
             lookup_cache_mb: None,
-            public_listen: Some(public_addr),
+            public_listen: None,
             database_url: database("registration.db"),
             calendar,
             clock: Arc::new(SystemClock),

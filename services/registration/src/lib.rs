@@ -95,17 +95,16 @@ pub struct Options {
     pub service_token: Option<String>,
     /// Mutual TLS (server and client side); none: plaintext (development on loopback only).
     pub tls: Option<rex_runtime::tls::Tls>,
-    /// Memory for public records served to lookups without the database (see
-    /// `lookup_cache`), in MiB; 0: none; none: [`DEFAULT_LOOKUP_CACHE_MB`] on SQLite, where this
-    /// process makes every write, and none on PostgreSQL, where replicas share the data.
+    /// Memory for public records served to lookups from memory (see `lookup_cache`), in MiB;
+    /// 0: none; none: [`DEFAULT_LOOKUP_CACHE_MB`].
     pub lookup_cache_mb: Option<u64>,
     /// Where to serve the public lookup pages and the JSON API (`public_http`); none: not
     /// served.
     pub public_listen: Option<std::net::SocketAddr>,
 }
 
-/// The lookup cache's default size on SQLite: about a million and a half published records (a
-/// record takes about 350 bytes).
+/// The lookup cache's default size: about a million and a half published records (a record
+/// takes about 350 bytes).
 pub const DEFAULT_LOOKUP_CACHE_MB: u64 = 512;
 
 /// Serves with every option, the outbox relay included when a notification service is given.
@@ -122,14 +121,28 @@ pub async fn serve_with(
             })?),
             None => None,
         };
+    serve_with_public(listener, public_listener, options, shutdown).await
+}
+
+/// [`serve_with`], the public site on a listener already bound (`options.public_listen` is not
+/// used).
+pub async fn serve_with_public(
+    listener: TcpListener,
+    public_listener: Option<TcpListener>,
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let db = Db::connect(&options.database_url, &MIGRATIONS).await?;
     let mut registry = Registry::new(db.clone(), options.calendar.clone(), options.clock.clone());
-    let cache_mb = options.lookup_cache_mb.unwrap_or(match db.backend {
-        rex_runtime::db::Backend::Sqlite => DEFAULT_LOOKUP_CACHE_MB,
-        rex_runtime::db::Backend::Postgres => 0,
-    });
+    let cache_mb = options.lookup_cache_mb.unwrap_or(DEFAULT_LOOKUP_CACHE_MB);
     let warming = if cache_mb > 0 {
-        let cache = Arc::new(lookup_cache::LookupCache::new(cache_mb * 1024 * 1024));
+        let mut cache = lookup_cache::LookupCache::new(cache_mb * 1024 * 1024);
+        if db.backend == rex_runtime::db::Backend::Postgres {
+            // Replicas share the database: each catches up with the others' writes.
+            let mut conn = db.pool.acquire().await?;
+            cache = cache.shared(store::public_changes_head(&mut conn).await?);
+        }
+        let cache = Arc::new(cache);
         registry = registry.with_lookup_cache(cache.clone());
         let db = db.clone();
         Some(tokio::spawn(async move {

@@ -1,14 +1,17 @@
 //! The public record of each registration number as the lookup and the statement checks need
-//! it, kept in memory so that a customs check does not touch the database.
+//! it, kept in memory so that a customs check does not read the registry's tables.
 //!
-//! Correctness before speed: every write that can change a lookup's answer (a registration,
-//! an accepted change, a revocation, a reinstatement) invalidates its number after the write
-//! commits, and a generation counter stops a reader that read the database *before* that
-//! commit from putting its older copy back. So a revocation is seen by the next lookup after
-//! `RevokeRegistration` returns. This holds when this process makes every write, which is why
-//! the cache is on by default only for the embedded SQLite database: replicas that share a
-//! PostgreSQL server cannot see each other's writes here, and run without it unless the
-//! operator turns it on for a single replica.
+//! Correctness before speed: a lookup never answers from a record older than a write whose
+//! RPC had returned when the lookup arrived.
+//! - This process's writes (a registration, an accepted change, a revocation, a
+//!   reinstatement) invalidate their number after the commit, and a generation counter stops a
+//!   reader that read the database *before* that commit from putting its older copy back.
+//! - Replicas sharing one PostgreSQL database ([`LookupCache::shared`]): every such write also
+//!   lists its number in `public_changes` in commit order, and before answering, a lookup waits
+//!   for a catch-up that started after it arrived: one small query (usually empty) that drops
+//!   what other replicas changed. Lookups arriving together share one catch-up.
+//!
+//! On SQLite the database belongs to this one process, so the first rule is enough.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -122,6 +125,20 @@ pub struct LookupCache {
     /// Bumped by every invalidation; a fill that started under an older value is dropped.
     generation: AtomicU64,
     budget_bytes: u64,
+    /// Other processes write the same database: catch up before every answer.
+    shared: bool,
+    catch_up: tokio::sync::Mutex<CatchUp>,
+    /// Catch-ups begun so far.
+    catch_ups_started: AtomicU64,
+}
+
+/// Where the catch-up with `public_changes` stands.
+#[derive(Debug, Default)]
+struct CatchUp {
+    /// The last listed change applied.
+    seen: i64,
+    /// The number of the latest catch-up that completed.
+    done_through: u64,
 }
 
 impl std::fmt::Debug for LookupCache {
@@ -146,7 +163,47 @@ impl LookupCache {
             ),
             generation: AtomicU64::new(0),
             budget_bytes,
+            shared: false,
+            catch_up: tokio::sync::Mutex::new(CatchUp::default()),
+            catch_ups_started: AtomicU64::new(0),
         }
+    }
+
+    /// For replicas sharing one database: catches up with the other replicas' writes before
+    /// every answer, from the listed change `seq` on (read before the cache is first filled).
+    pub fn shared(mut self, seq: i64) -> Self {
+        self.shared = true;
+        self.catch_up = tokio::sync::Mutex::new(CatchUp {
+            seen: seq,
+            done_through: 0,
+        });
+        self
+    }
+
+    /// Makes sure no record changed by another replica before now is answered from memory
+    /// (see the module's notes). A no-op when this process makes every write.
+    pub async fn catch_up(&self, db: &Db) -> Result<(), sqlx::Error> {
+        if !self.shared {
+            return Ok(());
+        }
+        let arrived = self.catch_ups_started.load(Ordering::Acquire);
+        let mut state = self.catch_up.lock().await;
+        // A catch-up that began after this lookup arrived has completed: it saw every commit
+        // this lookup must see.
+        if state.done_through > arrived {
+            return Ok(());
+        }
+        let this = self.catch_ups_started.fetch_add(1, Ordering::AcqRel) + 1;
+        let changes = {
+            let mut conn = db.pool.acquire().await?;
+            store::public_changes_after(&mut conn, state.seen).await?
+        };
+        for (seq, number) in changes {
+            self.invalidate(&number);
+            state.seen = seq;
+        }
+        state.done_through = this;
+        Ok(())
     }
 
     /// The cached answer for `number`, if any.

@@ -35,9 +35,9 @@ struct Cli {
     /// /api/v1/openapi.yaml); none: not served.
     #[arg(long, env = "REX_PUBLIC_LISTEN")]
     public_listen: Option<SocketAddr>,
-    /// MiB of memory for public records that lookups and statement checks read without the
-    /// database; 0 turns it off. Default: 512 on SQLite; off on PostgreSQL, because replicas
-    /// sharing one database would not see each other's revocations in it.
+    /// MiB of memory for public records that lookups and statement checks answer from
+    /// (default 512); 0 turns it off. Replicas sharing a PostgreSQL database catch up with each
+    /// other's writes before every answer.
     #[arg(long, env = "REX_LOOKUP_CACHE_MB")]
     lookup_cache_mb: Option<u64>,
     #[command(subcommand)]

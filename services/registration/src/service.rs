@@ -202,6 +202,9 @@ impl Registry {
 
     /// The public record of `number` (REG-5), from memory when it is there.
     async fn public_record(&self, number: &str) -> Result<Cached, Status> {
+        if let Some(cache) = &self.lookups {
+            cache.catch_up(&self.db).await.map_err(db_err)?;
+        }
         let generation = match &self.lookups {
             Some(cache) => match cache.get(number) {
                 Some(hit) => return Ok(hit),
@@ -1278,6 +1281,7 @@ impl RegistrationService for Registry {
                 store::insert_notice(tx, &notice, now).await.map_err(internal)?;
                 tracing::info!(number = %row.registration_number, application_id = %app.application_id, "exporter registered");
                 let registration = self.registration_proto(tx, &row).await?;
+                store::record_public_change(tx, &row.registration_number, now).await.map_err(db_err)?;
                 Ok(RegisterExporterResponse { registration: Some(registration) })
             })
             .await;
@@ -1575,6 +1579,9 @@ impl RegistrationService for Registry {
                 let change = store::get_change(tx, &change.change_id).await.map_err(db_err)?.ok_or_else(|| internal(anyhow::anyhow!("change vanished")))?;
                 let documents = store::documents_of(tx, "change", &change.change_id, false).await.map_err(db_err)?.into_iter().map(|(_, d)| d).collect();
                 let reg = self.load_registration(tx, &number).await?;
+                if req.accept {
+                    store::record_public_change(tx, &reg.registration_number, now).await.map_err(db_err)?;
+                }
                 Ok(DecideChangeResponse { change: Some(self.change_proto(&change, documents)?), registration: Some(self.registration_proto(tx, &reg).await?) })
             })
             .await;
@@ -1679,7 +1686,9 @@ impl RegistrationService for Registry {
                 store::insert_notice(tx, &notice, now).await.map_err(internal)?;
                 tracing::info!(number = %number, ground = ground.as_str_name(), "registration revoked");
                 let reg = self.load_registration(tx, &number).await?;
-                Ok(RevokeRegistrationResponse { registration: Some(self.registration_proto(tx, &reg).await?) })
+                let answer = RevokeRegistrationResponse { registration: Some(self.registration_proto(tx, &reg).await?) };
+                store::record_public_change(tx, &reg.registration_number, now).await.map_err(db_err)?;
+                Ok(answer)
             })
             .await;
         self.public_record_changed(&response, |r: &RevokeRegistrationResponse| {
@@ -1755,7 +1764,9 @@ impl RegistrationService for Registry {
                 store::insert_notice(tx, &notice, now).await.map_err(internal)?;
                 tracing::info!(number = %number, court = req.court_reference.trim(), "registration reinstated by court decision");
                 let reg = self.load_registration(tx, &number).await?;
-                Ok(ReinstateRegistrationResponse { registration: Some(self.registration_proto(tx, &reg).await?) })
+                let answer = ReinstateRegistrationResponse { registration: Some(self.registration_proto(tx, &reg).await?) };
+                store::record_public_change(tx, &reg.registration_number, now).await.map_err(db_err)?;
+                Ok(answer)
             })
             .await;
         self.public_record_changed(&response, |r: &ReinstateRegistrationResponse| {

@@ -471,6 +471,52 @@ fn revocation_from_row(row: &AnyRow) -> Result<RevocationRow> {
     })
 }
 
+/// Lists a change of `number`'s public record (see migration 0005). Called last in the write,
+/// so the head row stays locked only until the commit.
+pub async fn record_public_change(
+    conn: &mut AnyConnection,
+    number: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE public_changes_head SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO public_changes (seq, registration_number, changed_at) VALUES ($1, $2, $3)",
+    )
+    .bind(seq)
+    .bind(number)
+    .bind(instant_to_db(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The latest listed change.
+pub async fn public_changes_head(conn: &mut AnyConnection) -> Result<i64> {
+    sqlx::query_scalar("SELECT seq FROM public_changes_head WHERE id = 1")
+        .fetch_one(conn)
+        .await
+}
+
+/// The changes listed after `seq`, in order.
+pub async fn public_changes_after(
+    conn: &mut AnyConnection,
+    seq: i64,
+) -> Result<Vec<(i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT seq, registration_number FROM public_changes WHERE seq > $1 ORDER BY seq",
+    )
+    .bind(seq)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("seq")?, r.try_get("registration_number")?)))
+        .collect()
+}
+
 /// Up to `limit` registrations after `after` in number order, with their revocations: a page
 /// of the registry for the lookup cache's warm-up.
 pub async fn registrations_page(

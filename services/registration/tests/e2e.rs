@@ -1587,7 +1587,7 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
             .unwrap_err()
             .to_string();
     assert!(
-        err.contains("schema version 9999, newer than this release knows (4)"),
+        err.contains("schema version 9999, newer than this release knows (5)"),
         "{err}"
     );
 }

@@ -348,3 +348,89 @@ fn reg_5_the_openapi_description_is_valid() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Two replicas on one PostgreSQL database, each answering lookups from its memory: a
+/// revocation made through one shows in the other's very next lookup (REV-1), and so does the
+/// court's reinstatement (REV-5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rev_1_5_a_revocation_through_one_replica_shows_at_once_on_another() {
+    let Some(mut a) = start(Backend::Postgres).await else {
+        return;
+    };
+    let (valid, _, _) = a.public_registry().await;
+    // Replica B: the same database, its own lookup cache.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let b_addr = listener.local_addr().unwrap();
+    let options = rex_registration::Options {
+        database_url: a.database_url.clone(),
+        calendar: std::sync::Arc::new(rex_calendar::Calendar::official().unwrap()),
+        clock: a.clock.clone(),
+        grace: std::time::Duration::from_millis(100),
+        notification_url: None,
+        auth: None,
+        service_token: None,
+        tls: None,
+        lookup_cache_mb: Some(16),
+        public_listen: None,
+    };
+    tokio::spawn(rex_registration::serve_with(
+        listener,
+        options,
+        std::future::pending(),
+    ));
+    let channel = loop {
+        if let Ok(c) = tonic::transport::Channel::from_shared(format!("http://{b_addr}"))
+            .unwrap()
+            .connect()
+            .await
+        {
+            break c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let mut b = registration_service_client::RegistrationServiceClient::new(channel);
+    let status_on_b = async |b: &mut registration_service_client::RegistrationServiceClient<
+        tonic::transport::Channel,
+    >| {
+        loop {
+            match b
+                .lookup_registration(LookupRegistrationRequest {
+                    registration_number: valid.clone(),
+                    as_of: Some(pdate("2026-06-20")),
+                })
+                .await
+            {
+                Ok(r) => return LookupStatus::try_from(r.into_inner().status).unwrap(),
+                // B may still be migrating/starting.
+                Err(s) if s.code() == Code::Unavailable => {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await
+                }
+                Err(s) => panic!("{s}"),
+            }
+        }
+    };
+    // B holds the record in memory now.
+    assert_eq!(status_on_b(&mut b).await, LookupStatus::Valid);
+    assert_eq!(status_on_b(&mut b).await, LookupStatus::Valid);
+    a.revoke_at_exporters_request(&valid, "2026-06-10").await;
+    assert_eq!(
+        status_on_b(&mut b).await,
+        LookupStatus::Revoked,
+        "B's next lookup"
+    );
+    a.client
+        .reinstate_registration(ReinstateRegistrationRequest {
+            registration_number: valid.clone(),
+            court_reference: "SMEC 9".into(),
+            court_decision_on: Some(pdate("2026-06-10")),
+            officer_id: "AP-1".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        status_on_b(&mut b).await,
+        LookupStatus::Valid,
+        "after the court"
+    );
+}

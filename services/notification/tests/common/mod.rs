@@ -65,10 +65,25 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub async fn start(dir: &Path) -> SmtpServer {
-        Self::start_on(dir, free_port()).await
+        // A free port may be taken by another process between our probe and aiosmtpd's bind
+        // (tests, browsers and drivers run in parallel): then aiosmtpd exits, or another server
+        // answers without aiosmtpd's banner; try another port.
+        for _ in 0..5 {
+            if let Some(server) = Self::try_start_on(dir, free_port()).await {
+                return server;
+            }
+        }
+        panic!("aiosmtpd did not start on any of 5 free ports");
     }
 
     pub async fn start_on(dir: &Path, port: u16) -> SmtpServer {
+        match Self::try_start_on(dir, port).await {
+            Some(server) => server,
+            None => panic!("aiosmtpd did not start on port {port}"),
+        }
+    }
+
+    async fn try_start_on(dir: &Path, port: u16) -> Option<SmtpServer> {
         let maildir = dir.join("maildir");
         let child = Command::new(python())
             .args([
@@ -86,21 +101,33 @@ impl SmtpServer {
             .spawn()
             .unwrap();
         // Owned at once, so the process is reaped (Drop) whatever happens next.
-        let server = SmtpServer {
+        let mut server = SmtpServer {
             port,
             maildir,
             child,
         };
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return server;
+            if let Ok(Some(_)) = server.child.try_wait() {
+                return None;
+            }
+            if let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                use tokio::io::AsyncReadExt;
+                let mut banner = [0u8; 64];
+                let n = tokio::time::timeout(Duration::from_secs(2), stream.read(&mut banner))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or(0);
+                let banner = String::from_utf8_lossy(&banner[..n]);
+                // Ours only once the process is alive and greets as aiosmtpd does.
+                if banner.starts_with("220") && matches!(server.child.try_wait(), Ok(None)) {
+                    return Some(server);
+                }
+                return None;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("aiosmtpd did not start on port {port}");
+        None
     }
 
     pub fn stop(&mut self) {

@@ -6,6 +6,7 @@ usage: public_pages.py BASE_URL VALID REVOKED UNKNOWN SCREENSHOT_DIR
 """
 import os
 import sys
+import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -39,7 +40,28 @@ def shot(name):
 
 
 def result_text():
-    return driver.find_element(By.ID, "result").text
+    try:
+        return driver.find_element(By.ID, "result").text
+    except Exception:  # not there yet, or the page is being replaced
+        return ""
+
+
+def wait_for(predicate, what):
+    """Submitting a form or following a link loads a new page: wait for it (bounded)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:
+            pass
+        time.sleep(0.05)
+    shot("FAILED")
+    raise AssertionError(f"timed out waiting for {what}; result: {result_text()!r}")
+
+
+def wait_result(text):
+    wait_for(lambda: text in result_text(), repr(text))
 
 
 def check(condition, message):
@@ -96,7 +118,7 @@ try:
     field = driver.find_element(By.ID, "q")
     field.send_keys(Keys.NULL)  # focus by keyboard-equivalent
     field.send_keys(valid, Keys.ENTER)
-    check("Valid" in result_text(), f"valid number: {result_text()}")
+    wait_result("Valid")
     check("Altyn Dan LLP" in result_text(), "the published name (REG-5)")
     accessible()
     shot("valid-en")
@@ -105,22 +127,22 @@ try:
     field = driver.find_element(By.ID, "q")
     field.clear()
     field.send_keys(revoked, Keys.ENTER)
-    check(f"was revoked on 2026-06-10" in result_text(), f"revoked: {result_text()}")
+    wait_result("was revoked on 2026-06-10")
     shot("revoked-en")
 
     # Switch language: the same search, in Kazakh and in Russian.
     driver.find_element(By.CSS_SELECTOR, "nav.languages a[lang=kk]").click()
-    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk", "Kazakh page")
-    check("Күші жойылған" in result_text(), f"Kazakh revoked: {result_text()}")
+    wait_for(lambda: driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk", "the Kazakh page")
+    wait_result("Күші жойылған")
     accessible()
     shot("revoked-kk")
     driver.find_element(By.CSS_SELECTOR, "nav.languages a[lang=ru]").click()
-    check("Отозван" in result_text(), f"Russian revoked: {result_text()}")
+    wait_result("Отозван")
     shot("revoked-ru")
 
     # An unknown number is not "revoked" and not an error of the site.
     driver.get(f"{base}/en/?q={unknown}")
-    check("is not in Kazakhstan's registry" in result_text(), f"unknown: {result_text()}")
+    wait_result("is not in Kazakhstan's registry")
     shot("unknown-en")
 
     # A statement on origin: paste the text, give the value and the date.
@@ -138,14 +160,14 @@ try:
     currency.send_keys("CHF")
     driver.execute_script("document.getElementById('statement_date').value = '2026-06-10'")
     driver.find_element(By.ID, "amount").send_keys(Keys.ENTER)
-    check("The statement is valid" in result_text(), f"statement: {result_text()}")
+    wait_result("The statement is valid")
     check("The number is valid on the statement's date" in result_text(), "the reason")
     shot("statement-valid-en")
     # The same statement with the revoked number.
     number = driver.find_element(By.ID, "registration_number")
     number.send_keys(revoked)
     number.send_keys(Keys.ENTER)
-    check("The statement is not valid" in result_text(), f"statement: {result_text()}")
+    wait_result("The statement is not valid")
     shot("statement-revoked-en")
 
     # The number's format, and the search on a phone-sized screen.
@@ -154,7 +176,7 @@ try:
     shot("format-kk")
     driver.set_window_size(390, 844)
     driver.get(f"{base}/ru/?q={valid}")
-    check("Действителен" in result_text(), "phone: valid")
+    wait_result("Действителен")
     accessible()
     shot("valid-ru-phone")
     print("browser checks passed")

@@ -31,6 +31,8 @@ pub struct Suite {
     pub addr: std::net::SocketAddr,
     /// The public lookup site and JSON API.
     pub public_addr: std::net::SocketAddr,
+    /// The service's database, for a second replica.
+    pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -110,11 +112,8 @@ pub async fn start(backend: Backend) -> Option<Suite> {
     let calendar = Arc::new(Calendar::official().unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    // A free port for the public site (the server binds it again at once).
-    let public_addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let public_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public_addr = public_listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_clock: Arc<dyn Clock> = clock.clone();
     let server_url = url.clone();
@@ -134,9 +133,12 @@ pub async fn start(backend: Backend) -> Option<Suite> {
             service_token: None,
             tls: None,
             lookup_cache_mb: Some(16),
-            public_listen: Some(public_addr),
+            public_listen: None,
         };
-        if let Err(err) = rex_registration::serve_with(listener, options, shutdown).await {
+        if let Err(err) =
+            rex_registration::serve_with_public(listener, Some(public_listener), options, shutdown)
+                .await
+        {
             panic!("server failed: {err:#}");
         }
     });
@@ -168,6 +170,7 @@ pub async fn start(backend: Backend) -> Option<Suite> {
         db,
         addr,
         public_addr,
+        database_url: url,
         shutdown: Some(tx),
         _dir: dir,
     })
