@@ -125,15 +125,15 @@ pub struct LookupCache {
     /// Bumped by every invalidation; a fill that started under an older value is dropped.
     generation: AtomicU64,
     budget_bytes: u64,
-    /// Other processes write the same database: catch up before every answer.
-    shared: bool,
-    catch_up: tokio::sync::Mutex<CatchUp>,
+    /// Other processes write the same database: where the catch-up before every answer
+    /// stands; none when this process makes every write.
+    catch_up: Option<tokio::sync::Mutex<CatchUp>>,
     /// Catch-ups begun so far.
     catch_ups_started: AtomicU64,
 }
 
 /// Where the catch-up with `public_changes` stands.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct CatchUp {
     /// The last listed change applied.
     seen: i64,
@@ -163,8 +163,7 @@ impl LookupCache {
             ),
             generation: AtomicU64::new(0),
             budget_bytes,
-            shared: false,
-            catch_up: tokio::sync::Mutex::new(CatchUp::default()),
+            catch_up: None,
             catch_ups_started: AtomicU64::new(0),
         }
     }
@@ -172,22 +171,21 @@ impl LookupCache {
     /// For replicas sharing one database: catches up with the other replicas' writes before
     /// every answer, from the listed change `seq` on (read before the cache is first filled).
     pub fn shared(mut self, seq: i64) -> Self {
-        self.shared = true;
-        self.catch_up = tokio::sync::Mutex::new(CatchUp {
+        self.catch_up = Some(tokio::sync::Mutex::new(CatchUp {
             seen: seq,
             done_through: 0,
-        });
+        }));
         self
     }
 
     /// Makes sure no record changed by another replica before now is answered from memory
     /// (see the module's notes). A no-op when this process makes every write.
     pub async fn catch_up(&self, db: &Db) -> Result<(), sqlx::Error> {
-        if !self.shared {
+        let Some(catch_up) = &self.catch_up else {
             return Ok(());
-        }
+        };
         let arrived = self.catch_ups_started.load(Ordering::Acquire);
-        let mut state = self.catch_up.lock().await;
+        let mut state = catch_up.lock().await;
         // A catch-up that began after this lookup arrived has completed: it saw every commit
         // this lookup must see.
         if state.done_through > arrived {

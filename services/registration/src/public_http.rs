@@ -130,10 +130,9 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-/// Which page is rendered: its template, its name in the navigation, its path after the
-/// language, and its query (kept when the language is switched).
+/// Which page is rendered: its name (in the navigation; its template is `<name>.html`), its
+/// path after the language, and its query (kept when the language is switched).
 struct Page<'a> {
-    template: &'a str,
     name: &'a str,
     path: &'a str,
     query: &'a str,
@@ -142,11 +141,12 @@ struct Page<'a> {
 impl Site {
     fn render(&self, status: StatusCode, lang: &str, page: Page<'_>, extra: Value) -> Response {
         let Page {
-            template,
             name: page,
             path: page_path,
             query,
         } = page;
+        let template = format!("{page}.html");
+        let template = template.as_str();
         let languages: Vec<Value> = LANGUAGES
             .iter()
             .map(|(code, name)| json!({ "code": code, "name": name }))
@@ -235,7 +235,10 @@ async fn lookup_page(
                         "kind": "malformed",
                         "message": s.message(),
                         // The number's format is explained only when the number is at fault.
-                        "number_at_fault": !s.message().starts_with("as_of"),
+                        "number_at_fault": crate::service::bulk_error(&s)
+                            .field_violations
+                            .iter()
+                            .any(|v| v.field == "registration_number"),
                     }),
                 ),
                 _ => (
@@ -261,7 +264,6 @@ async fn lookup_page(
         status,
         &lang,
         Page {
-            template: "lookup.html",
             name: "lookup",
             path: "/",
             query: &query_string,
@@ -328,7 +330,6 @@ async fn statement_form(State(site): State<Arc<Site>>, Path(lang): Path<String>)
         StatusCode::OK,
         &lang,
         Page {
-            template: "statement.html",
             name: "statement",
             path: "/statement",
             query: "",
@@ -394,7 +395,6 @@ async fn statement_page(
         status,
         &lang,
         Page {
-            template: "statement.html",
             name: "statement",
             path: "/statement",
             query: "",
@@ -424,7 +424,6 @@ async fn format_page(State(site): State<Arc<Site>>, Path(lang): Path<String>) ->
         StatusCode::OK,
         &lang,
         Page {
-            template: "format.html",
             name: "format",
             path: "/format",
             query: "",
@@ -729,10 +728,11 @@ async fn api_checks(State(site): State<Arc<Site>>, body: axum::body::Bytes) -> R
     }
     // Items that are not even well-formed JSON items answer for themselves; the rest go to
     // the same batch check as the gRPC API.
-    let parsed: Vec<Result<BulkCheck, Status>> = input.items.into_iter().map(bulk_item).collect();
-    let checks: Vec<BulkCheck> = parsed
-        .iter()
-        .filter_map(|p| p.as_ref().ok().cloned())
+    let mut checks = Vec::with_capacity(input.items.len());
+    let parsed: Vec<Result<(), Status>> = input
+        .items
+        .into_iter()
+        .map(|item| bulk_item(item).map(|check| checks.push(check)))
         .collect();
     let checked = match site.registry.check_many(checks).await {
         Ok(r) => r,

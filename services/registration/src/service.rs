@@ -202,14 +202,14 @@ impl Registry {
 
     /// The public record of `number` (REG-5), from memory when it is there.
     async fn public_record(&self, number: &str) -> Result<Cached, Status> {
-        if let Some(cache) = &self.lookups {
-            cache.catch_up(&self.db).await.map_err(db_err)?;
-        }
         let generation = match &self.lookups {
-            Some(cache) => match cache.get(number) {
-                Some(hit) => return Ok(hit),
-                None => Some(cache.generation()),
-            },
+            Some(cache) => {
+                cache.catch_up(&self.db).await.map_err(db_err)?;
+                match cache.get(number) {
+                    Some(hit) => return Ok(hit),
+                    None => Some(cache.generation()),
+                }
+            }
             None => None,
         };
         let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
@@ -565,10 +565,10 @@ impl Registry {
             ));
         }
         // The distinct items, by their encoding, and where each item's answer comes from.
-        let mut distinct: Vec<&BulkCheck> = Vec::new();
+        let mut distinct: Vec<BulkCheck> = Vec::new();
         let mut seen: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         let slots: Vec<usize> = items
-            .iter()
+            .into_iter()
             .map(|item| {
                 *seen.entry(item.encode_to_vec()).or_insert_with(|| {
                     distinct.push(item);
@@ -576,19 +576,18 @@ impl Registry {
                 })
             })
             .collect();
+        let distinct_items = distinct.len() as u32;
         let mut answers = Vec::with_capacity(distinct.len());
-        for item in &distinct {
-            answers.push(match &item.check {
-                Some(bulk_check::Check::Lookup(req)) => match self.lookup_one(req.clone()).await {
+        for item in distinct {
+            answers.push(match item.check {
+                Some(bulk_check::Check::Lookup(req)) => match self.lookup_one(req).await {
                     Ok(r) => bulk_result::Result::Lookup(r),
                     Err(status) => bulk_result::Result::Error(bulk_error(&status)),
                 },
-                Some(bulk_check::Check::Statement(req)) => {
-                    match self.check_statement(req.clone()).await {
-                        Ok(r) => bulk_result::Result::Statement(r),
-                        Err(status) => bulk_result::Result::Error(bulk_error(&status)),
-                    }
-                }
+                Some(bulk_check::Check::Statement(req)) => match self.check_statement(req).await {
+                    Ok(r) => bulk_result::Result::Statement(r),
+                    Err(status) => bulk_result::Result::Error(bulk_error(&status)),
+                },
                 None => bulk_result::Result::Error(BulkItemError {
                     code: "INVALID_ARGUMENT".into(),
                     message: "check: give a lookup or a statement".into(),
@@ -608,7 +607,7 @@ impl Registry {
                     result: Some(answers[slot].clone()),
                 })
                 .collect(),
-            distinct_items: distinct.len() as u32,
+            distinct_items,
         })
     }
 
@@ -778,10 +777,7 @@ impl Registry {
                                         "{number} was revoked on {}; the statement is dated {statement_date} (REV-1)",
                                         view.revoked_on
                                             .as_ref()
-                                            .map(|d| format!(
-                                                "{:04}-{:02}-{:02}",
-                                                d.year, d.month, d.day
-                                            ))
+                                            .map(rex_runtime::convert::date_text)
                                             .unwrap_or_default()
                                     ),
                                     true,

@@ -163,7 +163,7 @@ async fn run_job_in_span(m: &Ministry, job: &Job) -> anyhow::Result<bool> {
                         reg.registration_number,
                         revocation
                             .revoked_on
-                            .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day))
+                            .map(|d| rex_runtime::convert::date_text(&d))
                             .unwrap_or_default(),
                         ground.as_str_name(),
                         revocation.case_reference

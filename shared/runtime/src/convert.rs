@@ -16,6 +16,11 @@ pub fn date_to_proto(date: NaiveDate) -> Date {
     }
 }
 
+/// A contract date as written in messages and JSON: `YYYY-MM-DD`.
+pub fn date_text(date: &Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year, date.month, date.day)
+}
+
 /// A full calendar date from the contract; `field` names it in the error.
 pub fn date_from_proto(field: &str, date: Option<&Date>) -> Result<NaiveDate, FieldViolation> {
     let date = date.ok_or_else(|| FieldViolation::new(field, "is required (a full date)"))?;
@@ -26,10 +31,7 @@ pub fn date_from_proto(field: &str, date: Option<&Date>) -> Result<NaiveDate, Fi
         .ok_or_else(|| {
             FieldViolation::new(
                 field,
-                format!(
-                    "{:04}-{:02}-{:02} is not a real calendar date",
-                    date.year, date.month, date.day
-                ),
+                format!("{} is not a real calendar date", date_text(date)),
             )
         })
 }

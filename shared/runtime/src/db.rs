@@ -125,17 +125,21 @@ impl GroupCommit {
         if let Err(err) = Self::undo(group).await {
             return Err(err.to_string());
         }
-        let waiters = std::mem::take(&mut group.waiters);
-        group.released = 0;
         let result = match group.tx.take() {
             Some(tx) => tx.commit().await.map_err(|e| e.to_string()),
             None => Ok(()),
         };
-        for waiter in waiters {
+        Self::finish(group, &result);
+        result
+    }
+
+    /// Tells the group's writers how it ended, and starts the next group.
+    fn finish(group: &mut Group, result: &Result<(), String>) {
+        for waiter in std::mem::take(&mut group.waiters) {
             let _ = waiter.send(result.clone());
         }
+        group.released = 0;
         group.id += 1;
-        result
     }
 
     /// Rolls the whole group back after a failure that left its transaction unusable; every
@@ -144,11 +148,10 @@ impl GroupCommit {
         if let Some(tx) = group.tx.take() {
             let _ = tx.rollback().await;
         }
-        for waiter in std::mem::take(&mut group.waiters) {
-            let _ = waiter.send(Err(format!("the group commit was abandoned: {why}")));
-        }
-        group.released = 0;
-        group.id += 1;
+        Self::finish(
+            group,
+            &Err(format!("the group commit was abandoned: {why}")),
+        );
     }
 }
 

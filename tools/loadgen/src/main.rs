@@ -94,6 +94,15 @@ enum Scenario {
     Register,
 }
 
+/// A seeded registration's index, or one past the registry (a tenth of the draws: misses).
+fn pick(rng: &mut impl Rng, registry_size: u64) -> u64 {
+    if registry_size == 0 {
+        0
+    } else {
+        rng.random_range(0..registry_size + registry_size / 10)
+    }
+}
+
 /// Items per ValidateStatements call in the bulk scenario.
 const BULK_BATCH: usize = 100;
 
@@ -414,11 +423,7 @@ async fn run(
                     }
                     *at += interval;
                 }
-                let i = if registry_size == 0 {
-                    0
-                } else {
-                    rng.random_range(0..registry_size + registry_size / 10)
-                };
+                let i = pick(&mut rng, registry_size);
                 let started = Instant::now();
                 let outcome: Result<Option<bool>, tonic::Status> = match scenario {
                     Scenario::Echo => echo
@@ -477,7 +482,7 @@ async fn run(
                     }
                     Scenario::Bulk => {
                         let picks: Vec<u64> = (0..BULK_BATCH)
-                            .map(|_| rng.random_range(0..registry_size.max(1) + registry_size / 10))
+                            .map(|_| pick(&mut rng, registry_size))
                             .collect();
                         let items = picks
                             .iter()
