@@ -2,10 +2,14 @@
 //! Switzerland become cases carried through VER-1..8 within their statutory deadlines, with
 //! the dossier exchange and the appeal to revoke made over gRPC with the registration service.
 
-pub mod domain;
-pub mod service;
+mod grpc;
+mod ministry;
 pub mod store;
+mod wire;
 pub mod worker;
+
+/// The law of Order 358-NK, from its own crate.
+pub use rex_verification_domain as domain;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +21,13 @@ use rex_runtime::db::{Db, Migrations};
 use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 
-pub use service::{Calls, Ministry};
+pub use ministry::{Calls, Ministry};
+
+/// The names of the earlier layout, where the handlers lived in `service`.
+pub mod service {
+    pub use crate::ministry::{Calls, Ministry};
+    pub use crate::worker::pending_error;
+}
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");

@@ -1,0 +1,211 @@
+//! The input of each command, validated: once a value exists it is lawful, and nothing past the
+//! edge checks it again. Each parse reports every problem of the request at once.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rex_calendar::{Calendar, OfficeIntake};
+use rex_domain::RegistrationNumber;
+
+use crate::case::Finding;
+use crate::error::{Malformed, VerificationError};
+use crate::state::{Country, Outcome};
+
+/// How far a receipt may lie ahead of the service's clock (clocks of two offices differ).
+const CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// The trimmed text, unless blank.
+fn non_blank(raw: &str) -> Option<String> {
+    let text = raw.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// An officer of the Ministry, as the access tokens name them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OfficerId(String);
+
+impl OfficerId {
+    /// The trimmed id, unless blank.
+    pub fn parse(raw: &str) -> Option<Self> {
+        non_blank(raw).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// OpenCase's fields as the contract carries them (the edge has only changed their types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCaseFields {
+    /// None: a country whose requests are not verified, or none.
+    pub requesting_country: Option<Country>,
+    pub foreign_reference: String,
+    pub registration_number: String,
+    pub subject: String,
+    pub responsible_officer_id: String,
+    pub received_at: Result<DateTime<Utc>, Malformed>,
+}
+
+/// An official request to open a case on (VER-1), registered under the intake rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCase {
+    pub requesting_country: Country,
+    pub foreign_reference: String,
+    pub registration_number: RegistrationNumber,
+    pub subject: String,
+    pub responsible_officer_id: OfficerId,
+    pub received_at: DateTime<Utc>,
+    /// The date the request counts as received: the periods of VER-2 and VER-4 run from it.
+    pub received_on: NaiveDate,
+}
+
+impl NewCase {
+    /// VER-1 (an official request of Norway or Switzerland, with its reference, on a
+    /// well-formed number, REG-7), VER-2 (an officer answers for the deadlines; a receipt is
+    /// not in the future). A request received after 17:00 or on a day off is registered on the
+    /// next working day, and the periods run from that date (calendar.md rule 7).
+    pub fn parse(
+        fields: OpenCaseFields,
+        now: DateTime<Utc>,
+        calendar: &Calendar,
+    ) -> Result<Self, VerificationError> {
+        let mut problems = Vec::new();
+        if fields.requesting_country.is_none() {
+            problems.push(VerificationError::Ver1CountryNotCovered);
+        }
+        let foreign_reference = non_blank(&fields.foreign_reference);
+        if foreign_reference.is_none() {
+            problems.push(VerificationError::Ver1ForeignReferenceRequired);
+        }
+        let number = fields
+            .registration_number
+            .trim()
+            .parse::<RegistrationNumber>();
+        if let Err(e) = &number {
+            problems.push(VerificationError::Reg7RegistrationNumber(e.clone()));
+        }
+        let officer = OfficerId::parse(&fields.responsible_officer_id);
+        if officer.is_none() {
+            problems.push(VerificationError::Ver2ResponsibleOfficerRequired);
+        }
+        let received_at = match fields.received_at {
+            Ok(at) if at > now + Duration::minutes(CLOCK_SKEW_MINUTES) => {
+                problems.push(VerificationError::Ver2ReceivedInTheFuture { at });
+                None
+            }
+            Ok(at) => Some(at),
+            Err(malformed) => {
+                problems.push(VerificationError::Malformed(malformed));
+                None
+            }
+        };
+        // Each part missing here was reported above.
+        let (
+            Some(requesting_country),
+            Some(foreign_reference),
+            Ok(registration_number),
+            Some(responsible_officer_id),
+            Some(received_at),
+        ) = (
+            fields.requesting_country,
+            foreign_reference,
+            number,
+            officer,
+            received_at,
+        )
+        else {
+            return Err(VerificationError::Invalid(problems));
+        };
+        let intake = OfficeIntake::default()
+            .register(calendar, received_at)
+            .map_err(VerificationError::IntakeOutOfCalendar)?;
+        Ok(Self {
+            requesting_country,
+            foreign_reference,
+            registration_number,
+            subject: fields.subject.trim().to_owned(),
+            responsible_officer_id,
+            received_at,
+            received_on: intake.registered_on,
+        })
+    }
+}
+
+/// A check to record (VER-6): who checked, and at least one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckInput {
+    pub officer_id: OfficerId,
+    pub findings: Vec<Finding>,
+}
+
+impl CheckInput {
+    pub fn parse(officer_id: &str, findings: Vec<Finding>) -> Result<Self, VerificationError> {
+        let officer_id = OfficerId::parse(officer_id);
+        let mut problems = Vec::new();
+        if officer_id.is_none() {
+            problems.push(VerificationError::Ver6OfficerRequired);
+        }
+        if findings.is_empty() {
+            problems.push(VerificationError::Ver6FindingsRequired);
+        }
+        match officer_id {
+            Some(officer_id) if problems.is_empty() => Ok(Self {
+                officer_id,
+                findings,
+            }),
+            _ => Err(VerificationError::Invalid(problems)),
+        }
+    }
+}
+
+/// A conclusion to issue (VER-7): its outcome, its text and who draws it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConclusionInput {
+    pub outcome: Outcome,
+    pub text: String,
+    pub officer_id: OfficerId,
+}
+
+impl ConclusionInput {
+    /// `outcome`: none when the request named none.
+    pub fn parse(
+        outcome: Option<Outcome>,
+        text: &str,
+        officer_id: &str,
+    ) -> Result<Self, VerificationError> {
+        let text = non_blank(text);
+        let officer_id = OfficerId::parse(officer_id);
+        let mut problems = Vec::new();
+        if outcome.is_none() {
+            problems.push(VerificationError::Ver7OutcomeRequired);
+        }
+        if text.is_none() {
+            problems.push(VerificationError::Ver7TextRequired);
+        }
+        if officer_id.is_none() {
+            problems.push(VerificationError::Ver7OfficerRequired);
+        }
+        // Each part missing here was reported above.
+        match (outcome, text, officer_id) {
+            (Some(outcome), Some(text), Some(officer_id)) => Ok(Self {
+                outcome,
+                text,
+                officer_id,
+            }),
+            _ => Err(VerificationError::Invalid(problems)),
+        }
+    }
+}
+
+/// An appeal to revoke (VER-8): who sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationInput {
+    pub officer_id: OfficerId,
+}
+
+impl RevocationInput {
+    pub fn parse(officer_id: &str) -> Result<Self, VerificationError> {
+        let officer_id =
+            OfficerId::parse(officer_id).ok_or(VerificationError::Ver8OfficerRequired)?;
+        Ok(Self { officer_id })
+    }
+}

@@ -1,0 +1,56 @@
+//! IssueConclusion (VER-7): the conclusion, as JSON and a printable page, drawn up once the
+//! check is recorded.
+
+use rex_proto::verification::{IssueConclusionRequest, IssueConclusionResponse};
+use rex_runtime::status::from_db;
+use rex_verification_domain::{ConclusionInput, decide_issue_conclusion};
+use tonic::Status;
+
+use super::Refusal;
+use super::answer::dossier;
+use crate::ministry::Ministry;
+use crate::store;
+use crate::wire;
+
+impl Ministry {
+    pub(super) async fn conclude(
+        &self,
+        req: IssueConclusionRequest,
+    ) -> Result<IssueConclusionResponse, Status> {
+        let outcome = wire::outcome_from_proto(req.outcome);
+        let input = ConclusionInput::parse(outcome, &req.text, &req.officer_id).map_err(Refusal)?;
+        self.idempotent(
+            "IssueConclusion",
+            &req.idempotency_key,
+            &req,
+            async |tx: &mut sqlx::AnyConnection| self.conclude_in(tx, &req.case_id, input).await,
+        )
+        .await
+    }
+
+    async fn conclude_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        case_id: &str,
+        input: ConclusionInput,
+    ) -> Result<IssueConclusionResponse, Status> {
+        let row = Self::load(tx, case_id).await?;
+        let documents = wire::dossier_documents(dossier(&row)?.as_ref());
+        let concluded =
+            decide_issue_conclusion(&row.case, &documents, input, self.today()).map_err(Refusal)?;
+        let case_id = &row.case.case_id;
+        if !store::conclude(tx, case_id, &concluded)
+            .await
+            .map_err(from_db)?
+        {
+            return Err(Status::aborted("the case changed concurrently; retry"));
+        }
+        let row = Self::load(tx, case_id).await?;
+        let case = self.case_proto(&row)?;
+        tracing::info!(case_id = %case.case_id, outcome = %wire::outcome_to_proto(Some(concluded.outcome)).as_str_name(), "conclusion issued (VER-7)");
+        Ok(IssueConclusionResponse {
+            documents: case.conclusion_documents.clone(),
+            case: Some(case),
+        })
+    }
+}

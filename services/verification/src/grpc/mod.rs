@@ -1,0 +1,160 @@
+//! The gRPC edge: each RPC converts its request into domain types, loads the case, asks the
+//! domain to decide, stores the effects and answers. One file per RPC or small group.
+
+mod answer;
+mod check;
+mod conclusion;
+mod dossier;
+mod error;
+mod open;
+mod read;
+mod revocation;
+
+use std::time::Duration;
+
+use prost::Message;
+use rex_proto::verification::verification_service_server::VerificationService;
+use rex_proto::verification::*;
+use rex_runtime::status::from_db;
+use tonic::{Request, Response, Status};
+
+use crate::ministry::Ministry;
+use crate::store::{self, CaseRow, JobKind};
+use crate::worker;
+pub use error::Refusal;
+
+type Reply<T> = Result<Response<T>, Status>;
+
+impl Ministry {
+    async fn load(conn: &mut sqlx::AnyConnection, case_id: &str) -> Result<CaseRow, Status> {
+        store::get_case(conn, case_id.trim())
+            .await
+            .map_err(from_db)?
+            .ok_or_else(|| error::no_case(case_id))
+    }
+
+    /// The case as it stands now, outside any transaction.
+    async fn load_now(&self, case_id: &str) -> Result<CaseRow, Status> {
+        let mut conn = self.db.pool.acquire().await.map_err(from_db)?;
+        Self::load(&mut conn, case_id).await
+    }
+
+    async fn case_now(&self, case_id: &str) -> Result<Case, Status> {
+        let row = self.load_now(case_id).await?;
+        self.case_proto(&row)
+    }
+
+    async fn idempotent<Req, Resp>(
+        &self,
+        rpc: &str,
+        key: &str,
+        request: &Req,
+        op: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<Resp, Status>,
+    ) -> Result<Resp, Status>
+    where
+        Req: Message,
+        Resp: Message + Default,
+    {
+        rex_runtime::idempotency::run(&self.db, self.clock.now(), rpc, key, request, op).await
+    }
+
+    /// Queues a call to the registration service for the case, with its audit entry (action,
+    /// result), in the transaction that moved the case: the move and the call land together.
+    async fn queue_call(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        case_id: &str,
+        kind: JobKind,
+        correlation_id: &str,
+        action: &str,
+        result: &[u8],
+    ) -> Result<(), Status> {
+        store::insert_job(tx, case_id, kind, correlation_id, self.ops_clock.now())
+            .await
+            .map_err(from_db)?;
+        let entry = rex_runtime::audit::entry(action, case_id, case_id.as_bytes(), result);
+        rex_runtime::audit::append(tx, &entry, self.clock.now())
+            .await
+            .map_err(from_db)
+    }
+
+    /// Tries a case's queued calls at once; whatever does not get through, the worker retries
+    /// with backoff (the jobs are in the database, so they survive restarts).
+    async fn try_now(&self, case_id: &str) {
+        if let Err(err) = worker::run_due_jobs_of_case(self, case_id).await {
+            tracing::warn!(
+                case_id,
+                error = format!("{err:#}"),
+                "call to the registration service failed; the worker retries"
+            );
+        }
+        // If the background worker had taken the job first, wait (bounded) for its attempt to
+        // end, so the answer shows its outcome rather than a moment in between.
+        let give_up = std::time::Instant::now() + self.calls.timeout + Duration::from_secs(1);
+        while std::time::Instant::now() < give_up {
+            let in_flight = match self.db.pool.acquire().await {
+                Ok(mut conn) => store::job_in_flight(&mut conn, case_id, self.ops_clock.now())
+                    .await
+                    .unwrap_or(false),
+                Err(_) => false,
+            };
+            if !in_flight {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The correlation id a queued call carries: the caller's, or a new one for the case.
+fn correlation(request_id: Option<String>, case_id: &str) -> String {
+    request_id.unwrap_or_else(|| format!("case-{case_id}-{}", uuid::Uuid::new_v4().simple()))
+}
+
+#[tonic::async_trait]
+impl VerificationService for Ministry {
+    async fn open_case(&self, request: Request<OpenCaseRequest>) -> Reply<OpenCaseResponse> {
+        Ok(Response::new(self.open(request.into_inner()).await?))
+    }
+
+    async fn get_case(&self, request: Request<GetCaseRequest>) -> Reply<GetCaseResponse> {
+        let case = self.case_now(&request.into_inner().case_id).await?;
+        Ok(Response::new(GetCaseResponse { case: Some(case) }))
+    }
+
+    async fn list_cases(&self, request: Request<ListCasesRequest>) -> Reply<ListCasesResponse> {
+        Ok(Response::new(self.list(request.into_inner()).await?))
+    }
+
+    async fn request_dossier(
+        &self,
+        request: Request<RequestDossierRequest>,
+    ) -> Reply<RequestDossierResponse> {
+        let incoming = rex_runtime::server::correlation_id(&request);
+        let answer = self.dossier(request.into_inner(), incoming).await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn record_check(
+        &self,
+        request: Request<RecordCheckRequest>,
+    ) -> Reply<RecordCheckResponse> {
+        Ok(Response::new(self.check(request.into_inner()).await?))
+    }
+
+    async fn issue_conclusion(
+        &self,
+        request: Request<IssueConclusionRequest>,
+    ) -> Reply<IssueConclusionResponse> {
+        Ok(Response::new(self.conclude(request.into_inner()).await?))
+    }
+
+    async fn request_revocation(
+        &self,
+        request: Request<RequestRevocationRequest>,
+    ) -> Reply<RequestRevocationResponse> {
+        let incoming = rex_runtime::server::correlation_id(&request);
+        let answer = self.revoke(request.into_inner(), incoming).await?;
+        Ok(Response::new(answer))
+    }
+}

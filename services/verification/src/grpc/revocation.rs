@@ -1,0 +1,73 @@
+//! RequestRevocation (VER-8): after a negative conclusion, the appeal to revoke goes to
+//! Atameken once; the call itself is a job the worker retries until Atameken answers.
+
+use rex_proto::verification::{RequestRevocationRequest, RequestRevocationResponse};
+use rex_runtime::convert::date_to_proto;
+use rex_runtime::status::from_db;
+use rex_verification_domain::{
+    CaseStatus, RevocationInput, RevocationRequest, decide_request_revocation,
+};
+use tonic::Status;
+
+use super::{Refusal, correlation};
+use crate::ministry::Ministry;
+use crate::store::{self, JobKind};
+
+impl Ministry {
+    pub(super) async fn revoke(
+        &self,
+        req: RequestRevocationRequest,
+        incoming: Option<String>,
+    ) -> Result<RequestRevocationResponse, Status> {
+        let input = RevocationInput::parse(&req.officer_id).map_err(Refusal)?;
+        rex_runtime::idempotency::check_key(
+            &self.db,
+            self.clock.now(),
+            "RequestRevocation",
+            &req.idempotency_key,
+            &req,
+        )
+        .await?;
+        let case = self.load_now(&req.case_id).await?.case;
+        match decide_request_revocation(&case, input, self.today()).map_err(Refusal)? {
+            RevocationRequest::Send {
+                requested_on,
+                officer_id,
+            } => {
+                let mut tx = self.db.begin_write().await.map_err(from_db)?;
+                let moved =
+                    store::request_revocation(&mut tx, &case.case_id, requested_on, &officer_id)
+                        .await
+                        .map_err(from_db)?;
+                if moved {
+                    let correlation_id = correlation(incoming, &case.case_id);
+                    self.queue_call(
+                        &mut tx,
+                        &case.case_id,
+                        JobKind::Revocation,
+                        &correlation_id,
+                        "RequestRevocation",
+                        b"revocation requested",
+                    )
+                    .await?;
+                }
+                tx.commit().await.map_err(from_db)?;
+                tracing::info!(case_id = %case.case_id, "appeal to revoke sent to Atameken (VER-8)");
+                self.try_now(&case.case_id).await;
+            }
+            RevocationRequest::AskAgain => self.try_now(&case.case_id).await,
+            RevocationRequest::Nothing => {}
+        }
+        let row = self.load_now(&case.case_id).await?;
+        // Revoked on the day the appeal was sent, once Atameken has answered.
+        let revoked_on = if row.case.status == CaseStatus::Closed {
+            row.case.revocation_requested_on.map(date_to_proto)
+        } else {
+            None
+        };
+        Ok(RequestRevocationResponse {
+            case: Some(self.case_proto(&row)?),
+            revoked_on,
+        })
+    }
+}
