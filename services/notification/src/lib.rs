@@ -3,9 +3,10 @@
 //! Russian and English, delivered by e-mail, to the exporter's inbox or as a letter, with its
 //! due date, its late-ness and its copy kept (RET-2).
 
+mod grpc;
 pub mod letter;
+mod notices;
 pub mod sender;
-pub mod service;
 pub mod store;
 pub mod templates;
 
@@ -19,8 +20,8 @@ use rex_runtime::db::{Db, Migrations};
 use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 
+pub use notices::Notices;
 pub use sender::Smtp;
-pub use service::Notices;
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
@@ -52,9 +53,7 @@ pub struct Settings {
 
 /// Builds the service on its database (running the migrations) with its templates checked.
 pub async fn notices(settings: &Settings) -> anyhow::Result<Notices> {
-    let templates = Arc::new(templates::Templates::load(
-        settings.templates_dir.as_deref(),
-    )?);
+    let templates = Arc::new(templates::load(settings.templates_dir.as_deref())?);
     let db = Db::connect(&settings.database_url, &MIGRATIONS).await?;
     Ok(Notices::new(db, templates, settings.clock.clone()))
 }
@@ -62,7 +61,8 @@ pub async fn notices(settings: &Settings) -> anyhow::Result<Notices> {
 /// RET-2: removes copies whose 3 years have passed; reports what it removed.
 pub async fn purge(notices: &Notices) -> anyhow::Result<Vec<String>> {
     let mut tx = notices.db.begin_write().await?;
-    let ids = store::purge(&mut tx, notices.clock.today(), notices.clock.now()).await?;
+    let cutoff = rex_notification_domain::retention::removal_cutoff(notices.clock.today());
+    let ids = store::purge(&mut tx, cutoff, notices.clock.now()).await?;
     tx.commit().await?;
     if !ids.is_empty() {
         tracing::info!(
@@ -91,7 +91,10 @@ pub async fn serve(
         async move { rex_runtime::metrics::sample_pool("notification", &db) }
     });
     let routes = tonic::service::Routes::new(NotificationServiceServer::new(notices));
-    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), smtp = %format!("{}:{}", settings.smtp.host, settings.smtp.port), "notification service listening");
+    let database = rex_runtime::db::redact(&settings.database_url);
+    let smtp = format!("{}:{}", settings.smtp.host, settings.smtp.port);
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, %database, %smtp, "notification service listening");
     let result = rex_runtime::server::serve_with_grace(
         listener,
         routes,

@@ -9,8 +9,11 @@ use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::service::Notices;
-use crate::store::{self, NotificationRow};
+use rex_notification_domain::Notice;
+use rex_notification_domain::delivery::{self, Attempt, EmailDecision, RetryPolicy};
+
+use crate::notices::{Notices, audit};
+use crate::store;
 
 /// How the service reaches its SMTP server.
 #[derive(Clone)]
@@ -57,9 +60,17 @@ impl Smtp {
         }
         Ok(builder.build())
     }
+
+    /// How patiently e-mails are retried.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            base: self.retry_base,
+        }
+    }
 }
 
-fn message(smtp: &Smtp, n: &NotificationRow) -> anyhow::Result<Message> {
+fn message(smtp: &Smtp, n: &Notice) -> anyhow::Result<Message> {
     let from: Mailbox = smtp.from.parse()?;
     let to: Mailbox = n.recipient_email.parse()?;
     Ok(Message::builder()
@@ -67,16 +78,40 @@ fn message(smtp: &Smtp, n: &NotificationRow) -> anyhow::Result<Message> {
         .to(to)
         .subject(n.subject.clone())
         // A stable Message-ID: a receiver can tell a re-sent copy from a new notice.
-        .message_id(Some(format!(
-            "<{}@notifications.rex.kz>",
-            n.notification_id
-        )))
+        .message_id(Some(format!("<{}@notifications.rex.kz>", n.id)))
         .header(ContentType::TEXT_PLAIN)
         .body(n.body.clone())?)
 }
 
-/// The longest wait between two attempts.
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(600);
+/// Hands one e-mail to the mail server: its reply, or why not and whether for good.
+async fn attempt_to_send(
+    smtp: &Smtp,
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    n: &Notice,
+) -> Attempt {
+    let message = match message(smtp, n) {
+        Ok(m) => m,
+        Err(e) => {
+            return Attempt::Refused {
+                permanent: true,
+                reason: format!("cannot build the message: {e}"),
+            };
+        }
+    };
+    match transport.send(message).await {
+        Ok(response) => Attempt::Accepted {
+            reply: format!(
+                "{} {}",
+                response.code(),
+                response.message().collect::<Vec<_>>().join(" ")
+            ),
+        },
+        Err(e) => Attempt::Refused {
+            permanent: e.is_permanent(),
+            reason: e.to_string(),
+        },
+    }
+}
 
 /// Sends what is due now; returns how many were accepted by the server.
 pub async fn send_due(
@@ -94,92 +129,50 @@ pub async fn send_due(
     for n in due {
         let claimed = {
             let mut conn = notices.db.pool.acquire().await?;
-            store::claim(
-                &mut conn,
-                &n.notification_id,
-                now,
-                now + chrono::Duration::seconds(120),
-            )
-            .await?
+            store::claim(&mut conn, &n.id, now, now + chrono::Duration::seconds(120)).await?
         };
         if !claimed {
             continue;
         }
         let attempt = n.attempts + 1;
-        let result = match message(smtp, &n) {
-            Ok(m) => transport
-                .send(m)
-                .await
-                .map_err(|e| (e.is_permanent(), e.to_string())),
-            Err(e) => Err((true, format!("cannot build the message: {e}"))),
-        };
+        let outcome = attempt_to_send(smtp, transport, &n).await;
         let at = notices.clock.now();
         let mut tx = notices.db.begin_write().await?;
-        match result {
-            Ok(response) => {
-                let reply = format!(
-                    "{} {}",
-                    response.code(),
-                    response.message().collect::<Vec<_>>().join(" ")
-                );
-                store::mark_delivered(&mut tx, &n.notification_id, at, false).await?;
-                store::add_event(
-                    &mut tx,
-                    &n.notification_id,
-                    "SENT",
-                    at,
-                    &format!("to {}", n.recipient_email),
-                )
-                .await?;
-                store::add_event(
-                    &mut tx,
-                    &n.notification_id,
-                    "DELIVERED",
-                    at,
-                    &format!("accepted by the mail server: {reply}"),
-                )
-                .await?;
-                let entry = rex_runtime::audit::entry(
-                    "EmailDelivered",
-                    &n.notification_id,
-                    n.recipient_email.as_bytes(),
-                    reply.as_bytes(),
-                );
-                rex_runtime::audit::append(&mut tx, &entry, at).await?;
+        match delivery::decide(&n, attempt, outcome, &smtp.retry_policy(), at) {
+            EmailDecision::Delivered {
+                at,
+                reply,
+                events,
+                audit: fact,
+            } => {
+                store::mark_delivered(&mut tx, &n.id, at, false).await?;
+                for event in &events {
+                    store::add_event(&mut tx, &n.id, event).await?;
+                }
+                audit(&mut tx, &fact, at).await?;
                 sent += 1;
-                tracing::info!(id = %n.notification_id, kind = %n.kind, %reply, "e-mail accepted");
+                tracing::info!(id = %n.id, kind = %n.kind, %reply, "e-mail accepted");
             }
-            Err((permanent, reason)) if permanent || attempt >= smtp.max_attempts => {
-                store::mark_failed(&mut tx, &n.notification_id, &reason).await?;
-                let entry = rex_runtime::audit::entry(
-                    "EmailFailed",
-                    &n.notification_id,
-                    n.recipient_email.as_bytes(),
-                    reason.as_bytes(),
-                );
-                rex_runtime::audit::append(&mut tx, &entry, at).await?;
-                store::add_event(&mut tx, &n.notification_id, "FAILED", at, &reason).await?;
-                tracing::error!(id = %n.notification_id, %reason, attempt, "e-mail failed");
+            EmailDecision::Failed {
+                reason,
+                event,
+                audit: fact,
+            } => {
+                store::mark_failed(&mut tx, &n.id, &reason).await?;
+                audit(&mut tx, &fact, at).await?;
+                store::add_event(&mut tx, &n.id, &event).await?;
+                tracing::error!(id = %n.id, %reason, attempt, "e-mail failed");
             }
-            Err((_, reason)) => {
-                let delay = smtp
-                    .retry_base
-                    .saturating_mul(
-                        2u32.saturating_pow(u32::try_from(attempt.clamp(1, 12) - 1).unwrap_or(0)),
-                    )
-                    .min(MAX_RETRY_DELAY);
+            EmailDecision::Retry {
+                after,
+                reason,
+                event,
+            } => {
                 let next =
-                    notices.ops_clock.now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                store::schedule_retry(&mut tx, &n.notification_id, next, &reason).await?;
-                store::add_event(
-                    &mut tx,
-                    &n.notification_id,
-                    "PENDING",
-                    at,
-                    &format!("attempt {attempt} failed, retrying: {reason}"),
-                )
-                .await?;
-                tracing::warn!(id = %n.notification_id, %reason, attempt, "e-mail not accepted; will retry");
+                    notices.ops_clock.now() + chrono::Duration::from_std(after).unwrap_or_default();
+                store::schedule_retry(&mut tx, &n.id, next, &reason).await?;
+                store::add_event(&mut tx, &n.id, &event).await?;
+                tracing::warn!(id = %n.id, %reason, attempt, "e-mail not accepted; will retry");
             }
         }
         tx.commit().await?;

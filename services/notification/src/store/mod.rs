@@ -1,0 +1,219 @@
+//! Notices and their delivery history (SQLite or PostgreSQL): rows <-> domain types.
+
+mod rows;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rex_notification_domain::{Channel, DeliveryState, Event, Notice, NoticeKind};
+use rex_runtime::convert::instant_to_db;
+use rex_runtime::convert::rows::iso;
+use sqlx::AnyConnection;
+
+pub type Result<T> = std::result::Result<T, sqlx::Error>;
+
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Notice>> {
+    let row = sqlx::query("SELECT * FROM notifications WHERE notification_id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::notice).transpose()
+}
+
+pub async fn by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<Notice>> {
+    let row = sqlx::query("SELECT * FROM notifications WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(rows::notice).transpose()
+}
+
+/// Notices by recipient ('' = any), kind and state (none = any), newest first.
+pub async fn list(
+    conn: &mut AnyConnection,
+    recipient: &str,
+    kind: Option<NoticeKind>,
+    state: Option<DeliveryState>,
+) -> Result<Vec<Notice>> {
+    let rows = sqlx::query(
+        "SELECT * FROM notifications WHERE ($1 = '' OR recipient = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR state = $3) \
+         ORDER BY created_at DESC, notification_id",
+    )
+    .bind(recipient)
+    .bind(kind.map_or("", NoticeKind::as_str))
+    .bind(state.map_or("", DeliveryState::as_str))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(rows::notice).collect()
+}
+
+pub async fn events(conn: &mut AnyConnection, id: &str) -> Result<Vec<Event>> {
+    let rows = sqlx::query(
+        "SELECT at, state, detail FROM delivery_events WHERE notification_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(rows::event).collect()
+}
+
+pub async fn add_event(conn: &mut AnyConnection, id: &str, event: &Event) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO delivery_events (notification_id, at, seq, state, detail) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM delivery_events WHERE notification_id = $1), $3, $4)",
+    )
+    .bind(id)
+    .bind(instant_to_db(event.at))
+    .bind(event.state.as_str())
+    .bind(&event.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps a new notice, created at `now`; an e-mail is due to be sent at once.
+pub async fn insert(conn: &mut AnyConnection, n: &Notice, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (notification_id, idempotency_key, request_sha256, kind, recipient, recipient_email, channel, \
+         languages, facts, due_on, rule_id, subject, body, state, created_at, sent_at, next_attempt_at, keep_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '', $17)",
+    )
+    .bind(&n.id)
+    .bind(&n.idempotency_key)
+    .bind(&n.request_sha256)
+    .bind(n.kind.as_str())
+    .bind(&n.recipient)
+    .bind(&n.recipient_email)
+    .bind(n.channel.as_str())
+    .bind(rows::languages_text(&n.languages))
+    .bind(rows::facts_text(&n.facts)?)
+    .bind(iso(n.due_on))
+    .bind(&n.rule_id)
+    .bind(&n.subject)
+    .bind(&n.body)
+    .bind(n.state.as_str())
+    .bind(instant_to_db(now))
+    .bind(n.sent_at.map(instant_to_db))
+    .bind(iso(n.keep_until))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a notice delivered (accepted by the mail server, read, or handed over); the first
+/// moment of each kind is kept.
+pub async fn mark_delivered(
+    conn: &mut AnyConnection,
+    id: &str,
+    at: DateTime<Utc>,
+    acknowledged: bool,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE notifications SET state = $4, sent_at = COALESCE(sent_at, $2), delivered_at = COALESCE(delivered_at, $2), \
+         acknowledged_at = CASE WHEN $3 = 1 THEN COALESCE(acknowledged_at, $2) ELSE acknowledged_at END, locked_until = NULL \
+         WHERE notification_id = $1",
+    )
+    .bind(id)
+    .bind(instant_to_db(at))
+    .bind(i64::from(acknowledged))
+    .bind(DeliveryState::Delivered.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(conn: &mut AnyConnection, id: &str, reason: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE notifications SET state = $3, failed_reason = $2, locked_until = NULL WHERE notification_id = $1",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(DeliveryState::Failed.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn schedule_retry(
+    conn: &mut AnyConnection,
+    id: &str,
+    next: DateTime<Utc>,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE notifications SET next_attempt_at = $2, failed_reason = $3, locked_until = NULL WHERE notification_id = $1",
+    )
+    .bind(id)
+    .bind(instant_to_db(next))
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// E-mails waiting to be sent at `now`, not held by another sender.
+pub async fn due_emails(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Vec<Notice>> {
+    let rows = sqlx::query(
+        "SELECT * FROM notifications WHERE channel = $2 AND state = $3 AND next_attempt_at <= $1 \
+         AND (locked_until IS NULL OR locked_until < $1) ORDER BY created_at LIMIT 50",
+    )
+    .bind(instant_to_db(now))
+    .bind(Channel::Email.as_str())
+    .bind(DeliveryState::Pending.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(rows::notice).collect()
+}
+
+/// Claims an e-mail for sending until `until`; false when another sender has it.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE notifications SET locked_until = $2, attempts = attempts + 1 WHERE notification_id = $1 AND state = $4 \
+         AND (locked_until IS NULL OR locked_until < $3)",
+    )
+    .bind(id)
+    .bind(instant_to_db(until))
+    .bind(instant_to_db(now))
+    .bind(DeliveryState::Pending.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// RET-2: removes notices kept until a day before `cutoff` (see
+/// `rex_notification_domain::retention::removal_cutoff`), logs the run, returns their ids.
+pub async fn purge(
+    conn: &mut AnyConnection,
+    cutoff: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT notification_id FROM notifications WHERE keep_until < $1 ORDER BY notification_id",
+    )
+    .bind(iso(cutoff))
+    .fetch_all(&mut *conn)
+    .await?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    sqlx::query("DELETE FROM delivery_events WHERE notification_id IN (SELECT notification_id FROM notifications WHERE keep_until < $1)")
+        .bind(iso(cutoff))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM notifications WHERE keep_until < $1")
+        .bind(iso(cutoff))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO retention_log (run_id, ran_at, as_of, removed, ids) VALUES ($1, $2, $3, $4, $5)")
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(instant_to_db(now))
+        .bind(iso(cutoff))
+        .bind(i64::try_from(ids.len()).unwrap_or(i64::MAX))
+        .bind(ids.join(","))
+        .execute(&mut *conn)
+        .await?;
+    Ok(ids)
+}
