@@ -2,12 +2,14 @@
 //! numbers, refusals, changes, revocations, court reinstatements, the public lookup,
 //! statement-on-origin checks and dossiers for the Ministry.
 
-pub mod domain;
+pub mod grpc;
+pub mod http;
 pub mod lookup_cache;
-pub mod public_http;
 pub mod retention;
-pub mod service;
 pub mod store;
+
+/// The law of Order 244-NK, as the edges of this service use it.
+pub use rex_registration_domain as domain;
 
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ use rex_runtime::db::{Db, Migrations};
 use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 
-pub use service::Registry;
+pub use grpc::Registry;
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
@@ -98,7 +100,7 @@ pub struct Options {
     /// Memory for public records served to lookups from memory (see `lookup_cache`), in MiB;
     /// 0: none; none: [`DEFAULT_LOOKUP_CACHE_MB`].
     pub lookup_cache_mb: Option<u64>,
-    /// Where to serve the public lookup pages and the JSON API (`public_http`); none: not
+    /// Where to serve the public lookup pages and the JSON API (`http`); none: not
     /// served.
     pub public_listen: Option<std::net::SocketAddr>,
 }
@@ -194,14 +196,14 @@ pub async fn serve_with_public(
                 let stop = async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 };
-                if let Err(err) = public_http::serve(listener, registry, stop).await {
+                if let Err(err) = http::serve(listener, registry, stop).await {
                     tracing::error!(error = format!("{err:#}"), "public site stopped");
                 }
             }))
         }
         None => None,
     };
-    // Applications carry documents of up to 20 MiB each (service::MAX_DOCUMENT_BYTES): gRPC's
+    // Applications carry documents of up to 20 MiB each (grpc::MAX_DOCUMENT_BYTES): gRPC's
     // default 4 MiB limit would refuse an ordinary scan.
     let server =
         RegistrationServiceServer::new(registry).max_decoding_message_size(MAX_REQUEST_BYTES);

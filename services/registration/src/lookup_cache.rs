@@ -41,15 +41,6 @@ pub struct PublicRecord {
     view: Box<[u8]>,
 }
 
-impl RevocationFacts for (NaiveDate, bool) {
-    fn revoked_on(&self) -> NaiveDate {
-        self.0
-    }
-    fn annulled(&self) -> bool {
-        self.1
-    }
-}
-
 impl PublicRecord {
     pub fn new(row: &RegistrationRow, revocations: &[RevocationRow]) -> Self {
         let data = &row.data;
@@ -92,7 +83,7 @@ impl PublicRecord {
     ) -> Result<LookupRegistrationResponse, prost::DecodeError> {
         let mut answer = LookupRegistrationResponse::decode(&self.view[..])?;
         let (status, revoked_on) = status_on(self.valid_from, &self.revocations, as_of);
-        answer.status = status as i32;
+        answer.status = crate::grpc::convert::lookup_status_proto(status) as i32;
         answer.as_of = Some(date_to_proto(as_of));
         answer.revoked_on = revoked_on.map(date_to_proto);
         Ok(answer)

@@ -295,7 +295,7 @@ async fn reg_5_an_unreachable_registry_is_not_an_unknown_number() {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(rex_registration::public_http::serve(
+    tokio::spawn(rex_registration::http::serve(
         listener,
         registry,
         std::future::pending(),

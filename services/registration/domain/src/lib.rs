@@ -1,1 +1,31 @@
-//! (being moved here: see issue 13)
+//! The law of Order 244-NK (registration of exporters in REX) as pure Rust: the application's
+//! boxes and their automatic checks, typed states, the decisions of each command with the rule
+//! that refuses them, the notices owed and their periods. No I/O and no clock: "now" and
+//! "today" are arguments, and the edges (gRPC, the public site, the store) convert to and from
+//! these types.
+
+pub mod application;
+pub mod change;
+pub mod checks;
+pub mod error;
+pub mod form;
+pub mod notices;
+pub mod periods;
+pub mod person;
+pub mod revocation;
+pub mod statement;
+pub mod states;
+pub mod tin;
+
+pub use checks::Finding;
+pub use error::{ErrorKind, RegistrationError};
+pub use form::{Language, NoticeChannel, RegistrationData, SubmissionChannel};
+pub use periods::Period;
+pub use revocation::{LookupStatus, RevocationFacts, status_on};
+pub use rex_domain::number;
+pub use rex_domain::{NumberError, RegistrationNumber};
+pub use states::{
+    ApplicationStatus, ChangeCategory, ChangeStatus, RefusalReason, RegistrationStatus, Requester,
+    RevocationGround,
+};
+pub use tin::{Tin, TinError};

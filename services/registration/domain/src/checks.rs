@@ -6,11 +6,12 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use regex::Regex;
-use rex_proto::common::{BilingualText, DocumentKind};
-use rex_proto::registration::{Activity, ApplicationForm, RegistrationData};
 use serde::{Deserialize, Serialize};
 
-use super::tin::Tin;
+use crate::form::{
+    Activity, ApplicationForm, BilingualText, DocumentKind, GivenDate, RegistrationData,
+};
+use crate::tin::Tin;
 
 /// A finding of an automatic check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +24,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(
+    pub fn new(
         r#box: &str,
         field: impl Into<String>,
         rule_id: &str,
@@ -34,15 +35,6 @@ impl Finding {
             field: field.into(),
             rule_id: rule_id.to_owned(),
             message: message.into(),
-        }
-    }
-
-    pub fn to_proto(&self) -> rex_proto::common::Finding {
-        rex_proto::common::Finding {
-            r#box: self.r#box.clone(),
-            field: self.field.clone(),
-            rule_id: self.rule_id.clone(),
-            message: self.message.clone(),
         }
     }
 }
@@ -230,10 +222,7 @@ pub fn check_data(data: Option<&RegistrationData>, prefix: &str) -> Vec<Finding>
     }
     let mut seen = HashSet::new();
     for (i, a) in data.activities.iter().enumerate() {
-        let ok = matches!(
-            Activity::try_from(*a),
-            Ok(Activity::Production | Activity::Trading)
-        );
+        let ok = matches!(a, Activity::Production | Activity::Trading);
         if !ok {
             out.push(Finding::new(
                 "3",
@@ -342,17 +331,14 @@ pub fn check_application(form: &ApplicationForm, received_on: NaiveDate) -> Vec<
             "REG-2",
             "box 5: the date of signature is missing",
         )),
-        Some(d) => match rex_runtime::convert::date_from_proto(
-            "form.undertakings.signed_on",
-            Some(d),
-        ) {
-            Err(v) => out.push(Finding::new(
-                "5",
-                v.field,
-                "REG-2",
-                format!("box 5: {}", v.description),
-            )),
-            Ok(signed) if signed > received_on => out.push(Finding::new(
+        Some(GivenDate::NotADate { field, description }) => out.push(Finding::new(
+            "5",
+            field.clone(),
+            "REG-2",
+            format!("box 5: {description}"),
+        )),
+        Some(GivenDate::Date(signed)) => match *signed {
+            signed if signed > received_on => out.push(Finding::new(
                 "5",
                 "form.undertakings.signed_on",
                 "REG-2",
@@ -360,14 +346,14 @@ pub fn check_application(form: &ApplicationForm, received_on: NaiveDate) -> Vec<
                     "box 5: signed on {signed}, after the application was received on {received_on}"
                 ),
             )),
-            Ok(_) => {}
+            _ => {}
         },
     }
     // REG-3: documents of Order 257, and the power of attorney of a representative.
     let has_origin_evidence = form
         .documents
         .iter()
-        .any(|d| d.kind == DocumentKind::OriginEvidence as i32);
+        .any(|d| d.kind == Some(DocumentKind::OriginEvidence));
     if !has_origin_evidence {
         out.push(Finding::new(
             "",
@@ -385,9 +371,10 @@ pub fn check_application(form: &ApplicationForm, received_on: NaiveDate) -> Vec<
                 "the representative's name is missing",
             ));
         }
-        let poa_ok = rep.power_of_attorney.as_ref().is_some_and(|d| {
-            d.kind == DocumentKind::PowerOfAttorney as i32 && !d.content.is_empty()
-        });
+        let poa_ok = rep
+            .power_of_attorney
+            .as_ref()
+            .is_some_and(|d| d.kind == Some(DocumentKind::PowerOfAttorney) && d.has_content);
         if !poa_ok {
             out.push(Finding::new(
                 "",

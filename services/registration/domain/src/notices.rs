@@ -1,0 +1,231 @@
+//! The notices the order owes, each with its period, its start and the facts it states: the
+//! registration (REG-8), a refusal (REG-9), a change decided (CHG-2), a revocation (REV-2), a
+//! reinstatement (REV-5) and a change of the authorized persons (REG-13).
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value, json};
+
+use crate::form::RegistrationData;
+use crate::periods::{self, Period};
+use crate::states::{ChangeCategory, RefusalReason, Requester, RevocationGround};
+
+/// A notice owed to the exporter, written in the same transaction as the change that owes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeOwed {
+    /// The template kind (`REGISTRATION_CONFIRMED`).
+    pub kind: &'static str,
+    pub period: Period,
+    /// The day the period counts from.
+    pub start: NaiveDate,
+    /// The notice's idempotency key: one notice per event, however often it is retried.
+    pub key: String,
+    pub facts: Map<String, Value>,
+}
+
+fn owed(
+    kind: &'static str,
+    period: Period,
+    start: NaiveDate,
+    key: String,
+    facts: Value,
+) -> NoticeOwed {
+    let facts = match facts {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    NoticeOwed {
+        kind,
+        period,
+        start,
+        key,
+        facts,
+    }
+}
+
+impl NoticeOwed {
+    /// Every exporter notice greets the exporter by name; a paper application may lack one.
+    pub fn greeting(mut self, data: &RegistrationData) -> Self {
+        let name = data
+            .exporter
+            .as_ref()
+            .and_then(|e| e.name.clone())
+            .unwrap_or_default();
+        self.facts
+            .insert("exporter_name".into(), name.primary.into());
+        self.facts
+            .insert("exporter_name_en".into(), name.english.into());
+        self
+    }
+}
+
+/// REG-8: the registration, within 2 working days of assigning the number.
+pub fn registration_confirmed(number: &str, valid_from: NaiveDate, today: NaiveDate) -> NoticeOwed {
+    owed(
+        "REGISTRATION_CONFIRMED",
+        periods::REGISTRATION_NOTICE,
+        today,
+        format!("registration-confirmed:{number}"),
+        json!({
+            "registration_number": number,
+            "application_registration_date": valid_from.to_string(),
+            "valid_from": valid_from.to_string(),
+            "assigned_on": today.to_string(),
+        }),
+    )
+}
+
+/// REG-9: the refusal with its reasons, within 3 working days of receipt.
+pub fn application_refused(
+    application_id: &str,
+    received_on: NaiveDate,
+    reasons: &[RefusalReason],
+    explanation: &str,
+) -> NoticeOwed {
+    let reasons: Vec<&str> = reasons.iter().map(|r| r.code()).collect();
+    owed(
+        "APPLICATION_REFUSED",
+        periods::REFUSAL,
+        received_on,
+        format!("application-refused:{application_id}"),
+        json!({
+            "application_id": application_id,
+            "application_registration_date": received_on.to_string(),
+            "refusal_reasons": reasons.join(","),
+            "explanation": explanation,
+        }),
+    )
+}
+
+/// CHG-2: the change entered or refused, within 10 calendar days of the notice's receipt.
+pub fn change_decided(
+    accepted: bool,
+    number: &str,
+    change_id: &str,
+    categories: &[ChangeCategory],
+    refusal_reasons: &str,
+    received_on: NaiveDate,
+    today: NaiveDate,
+) -> NoticeOwed {
+    let kind = if accepted {
+        "CHANGE_ACCEPTED"
+    } else {
+        "CHANGE_REFUSED"
+    };
+    let changes: Vec<&str> = categories.iter().map(|c| c.code()).collect();
+    owed(
+        kind,
+        periods::CHANGE_DECISION,
+        received_on,
+        format!("change-decided:{change_id}"),
+        json!({
+            "registration_number": number,
+            "change_id": change_id,
+            "changes": changes.join(","),
+            "refusal_reasons": refusal_reasons,
+            "decided_on": today.to_string(),
+        }),
+    )
+}
+
+/// The facts of a revocation that its notice states.
+#[derive(Debug, Clone, Copy)]
+pub struct RevocationNotice<'a> {
+    pub number: &'a str,
+    pub revocation_id: &'a str,
+    pub revoked_on: NaiveDate,
+    pub ground: RevocationGround,
+    pub requested_by: Requester,
+    pub case_reference: &'a str,
+    pub explanation: &'a str,
+}
+
+/// REV-2: the revocation, within 3 working days of its date.
+pub fn registration_revoked(r: RevocationNotice<'_>) -> NoticeOwed {
+    owed(
+        "REGISTRATION_REVOKED",
+        periods::REVOCATION_NOTICE,
+        r.revoked_on,
+        format!("registration-revoked:{}", r.revocation_id),
+        json!({
+            "registration_number": r.number,
+            "revoked_on": r.revoked_on.to_string(),
+            "ground": r.ground.code(),
+            "requested_by": r.requested_by.code(),
+            "case_reference": r.case_reference,
+            "explanation": r.explanation,
+        }),
+    )
+}
+
+/// REV-5: the reinstatement by a court decision. No period is set by law for this notice;
+/// REV-2's 3 working days are applied to it by analogy, from the day it is recorded.
+pub fn registration_reinstated(
+    number: &str,
+    revocation_id: &str,
+    court_reference: &str,
+    court_decision_on: NaiveDate,
+    revoked_on: NaiveDate,
+    today: NaiveDate,
+) -> NoticeOwed {
+    owed(
+        "REGISTRATION_REINSTATED",
+        periods::REVOCATION_NOTICE,
+        today,
+        format!("registration-reinstated:{revocation_id}"),
+        json!({
+            "registration_number": number,
+            "court_reference": court_reference,
+            "court_decision_on": court_decision_on.to_string(),
+            "revoked_on": revoked_on.to_string(),
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn reg_8_registration_notice_counts_from_the_day_the_number_is_assigned() {
+        let n = registration_confirmed("KZREX002190320260001", d("2026-03-19"), d("2026-03-24"));
+        assert_eq!(n.period.rule, "REG-8");
+        assert_eq!(n.start, d("2026-03-24"));
+        assert_eq!(n.key, "registration-confirmed:KZREX002190320260001");
+        assert_eq!(n.facts["valid_from"], "2026-03-19");
+    }
+
+    #[test]
+    fn rev_2_revocation_notice_counts_from_the_revocation_date() {
+        let n = registration_revoked(RevocationNotice {
+            number: "N",
+            revocation_id: "r-1",
+            revoked_on: d("2026-06-01"),
+            ground: RevocationGround::ExporterRequest,
+            requested_by: Requester::Exporter,
+            case_reference: "",
+            explanation: "closing",
+        });
+        assert_eq!((n.period.rule, n.start), ("REV-2", d("2026-06-01")));
+        assert_eq!(n.facts["ground"], "REVOCATION_GROUND_EXPORTER_REQUEST");
+    }
+
+    #[test]
+    fn chg_2_change_notice_counts_from_receipt_of_the_change() {
+        let n = change_decided(
+            false,
+            "N",
+            "c-1",
+            &[ChangeCategory::Goods],
+            "no documents",
+            d("2026-03-20"),
+            d("2026-03-25"),
+        );
+        assert_eq!((n.kind, n.period.rule), ("CHANGE_REFUSED", "CHG-2"));
+        assert_eq!(n.start, d("2026-03-20"));
+        assert_eq!(n.facts["changes"], "CHANGE_CATEGORY_GOODS");
+    }
+}

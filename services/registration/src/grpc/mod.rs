@@ -1,0 +1,402 @@
+//! The gRPC edge: each RPC converts its request into the domain's types, loads what the
+//! decision needs, lets `rex_registration_domain` decide, stores the effects in one transaction
+//! and answers. One file per RPC or small group; the failures of law become a status in one
+//! place (`support::refused`).
+
+mod applications;
+mod changes;
+pub(crate) mod convert;
+mod decisions;
+mod persons;
+mod registrations;
+mod revocations;
+pub(crate) mod statements;
+pub(crate) mod support;
+mod views;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use prost::Message;
+use rex_calendar::{Calendar, Clock, StatutoryStep};
+use rex_proto::common;
+use rex_proto::registration::registration_service_server::RegistrationService;
+use rex_proto::registration::*;
+use rex_registration_domain::notices::NoticeOwed;
+use rex_registration_domain::{NoticeChannel, Period, RegistrationNumber};
+use rex_runtime::convert::step_to_proto;
+use rex_runtime::db::Db;
+use tonic::{Request, Response, Status};
+
+use crate::lookup_cache::{Cached, LookupCache, PublicRecord};
+use crate::store::{self, Notice, RegistrationRow};
+use support::db_err;
+
+pub use statements::MAX_BULK_ITEMS;
+pub use support::MAX_DOCUMENT_BYTES;
+
+/// The registration service.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    db: Db,
+    calendar: Arc<Calendar>,
+    clock: Arc<dyn Clock>,
+    /// Public records in memory (see `lookup_cache`); none: every lookup reads the database.
+    lookups: Option<Arc<LookupCache>>,
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+impl Registry {
+    pub fn new(db: Db, calendar: Arc<Calendar>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            calendar,
+            clock,
+            lookups: None,
+        }
+    }
+
+    /// Serves lookups and statement checks from `cache`, which this registry keeps up to date
+    /// with its own writes.
+    pub fn with_lookup_cache(mut self, cache: Arc<LookupCache>) -> Self {
+        self.lookups = Some(cache);
+        self
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
+    /// After a write that may change a public record: forgets the registration it answered
+    /// with, or everything when the outcome is unknown (an error after which the commit may
+    /// still have happened). Called after the commit, so the next lookup reads the new state.
+    fn public_record_changed<T>(
+        &self,
+        result: &Result<T, Status>,
+        registration: impl Fn(&T) -> Option<&Registration>,
+    ) {
+        let Some(cache) = &self.lookups else {
+            return;
+        };
+        match result {
+            Ok(answer) => match registration(answer) {
+                Some(r) => cache.invalidate(&r.registration_number),
+                None => cache.clear(),
+            },
+            Err(status)
+                if matches!(
+                    status.code(),
+                    tonic::Code::Internal | tonic::Code::Unavailable | tonic::Code::Unknown
+                ) =>
+            {
+                cache.clear()
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// The public record of `number` (REG-5), from memory when it is there.
+    async fn public_record(&self, number: &str) -> Result<Cached, Status> {
+        let generation = match &self.lookups {
+            Some(cache) => {
+                cache.catch_up(&self.db).await.map_err(db_err)?;
+                match cache.get(number) {
+                    Some(hit) => return Ok(hit),
+                    None => Some(cache.generation()),
+                }
+            }
+            None => None,
+        };
+        let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
+        let record = match store::get_registration(&mut conn, number)
+            .await
+            .map_err(db_err)?
+        {
+            None => None,
+            Some(row) => {
+                let revocations = store::revocations_of(&mut conn, number)
+                    .await
+                    .map_err(db_err)?;
+                Some(Arc::new(PublicRecord::new(&row, &revocations)))
+            }
+        };
+        if let (Some(cache), Some(generation)) = (&self.lookups, generation) {
+            cache.fill(number, generation, record.clone());
+        }
+        Ok(record)
+    }
+
+    /// The statutory step of `period` from `start`; a period ending outside the calendar's
+    /// years is refused naming its rule.
+    fn step(
+        &self,
+        period: Period,
+        start: NaiveDate,
+        completed_on: Option<NaiveDate>,
+    ) -> Result<StatutoryStep, Status> {
+        let mut step = StatutoryStep::start(
+            &self.calendar,
+            period.rule,
+            start,
+            period.count,
+            period.unit,
+        )
+        .map_err(|e| Status::failed_precondition(format!("{e} ({})", period.rule)))?;
+        step.completed_on = completed_on;
+        Ok(step)
+    }
+
+    fn step_proto(
+        &self,
+        period: Period,
+        start: NaiveDate,
+        completed_on: Option<NaiveDate>,
+    ) -> Result<common::StatutoryStep, Status> {
+        let step = self.step(period, start, completed_on)?;
+        Ok(step_to_proto(
+            &self.calendar,
+            &step,
+            period.what,
+            self.today(),
+        ))
+    }
+
+    /// Runs `op` in one write transaction under the idempotency key (see
+    /// `rex_runtime::idempotency`).
+    async fn idempotent<Req, Resp>(
+        &self,
+        rpc: &str,
+        key: &str,
+        request: &Req,
+        op: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<Resp, Status>,
+    ) -> Result<Resp, Status>
+    where
+        Req: Message,
+        Resp: Message + Default,
+    {
+        rex_runtime::idempotency::run(&self.db, self.now(), rpc, key, request, op).await
+    }
+
+    /// Writes the notice `owed` to the exporter of `registration` data, in the transaction of
+    /// the change that owes it.
+    async fn owe_notice(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        owed: NoticeOwed,
+        exporter: Exporter<'_>,
+    ) -> Result<(), Status> {
+        let step = self.step(owed.period, owed.start, None)?;
+        let contact = exporter.data.contact.clone().unwrap_or_default();
+        let tin = exporter
+            .data
+            .exporter
+            .as_ref()
+            .map(|e| e.tin.clone())
+            .unwrap_or_default();
+        let owed = owed.greeting(&convert::data(exporter.data));
+        let notice = Notice {
+            idempotency_key: owed.key,
+            kind: owed.kind.to_owned(),
+            rule_id: owed.period.rule.to_owned(),
+            recipient: tin,
+            recipient_email: contact.email,
+            channel: exporter.channel.code().to_owned(),
+            primary_language: exporter.language.code().to_owned(),
+            facts: owed.facts,
+            due_on: step.due.due,
+        };
+        store::insert_notice(tx, &notice, self.now())
+            .await
+            .map_err(rex_runtime::status::internal)
+    }
+
+    /// Where an exporter's notices go: e-mail (and with it the inbox) for electronic applicants,
+    /// a letter for paper ones.
+    async fn notice_channel(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        application_id: &str,
+    ) -> Result<NoticeChannel, Status> {
+        let app = store::get_application(conn, application_id)
+            .await
+            .map_err(db_err)?;
+        Ok(app.map_or(NoticeChannel::Paper, |a| a.channel.notice_channel()))
+    }
+
+    async fn load_registration(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        number: &RegistrationNumber,
+    ) -> Result<RegistrationRow, Status> {
+        store::get_registration(conn, &number.to_string())
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| {
+                Status::not_found(format!(
+                    "registration_number: {number} is not in the registry"
+                ))
+            })
+    }
+
+    /// Records that the public record of `number` changed (see `lookup_cache`).
+    async fn public_change(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        number: &str,
+    ) -> Result<(), Status> {
+        store::record_public_change(tx, number, self.now())
+            .await
+            .map_err(db_err)
+    }
+}
+
+/// Whom an exporter notice goes to, and how.
+#[derive(Debug, Clone, Copy)]
+struct Exporter<'a> {
+    data: &'a RegistrationData,
+    language: rex_registration_domain::Language,
+    channel: NoticeChannel,
+}
+
+#[tonic::async_trait]
+impl RegistrationService for Registry {
+    async fn submit_application(
+        &self,
+        request: Request<SubmitApplicationRequest>,
+    ) -> Reply<SubmitApplicationResponse> {
+        applications::submit(self, request).await.map(Response::new)
+    }
+
+    async fn get_application(
+        &self,
+        request: Request<GetApplicationRequest>,
+    ) -> Reply<GetApplicationResponse> {
+        applications::get(self, request).await.map(Response::new)
+    }
+
+    async fn list_applications(
+        &self,
+        request: Request<ListApplicationsRequest>,
+    ) -> Reply<ListApplicationsResponse> {
+        applications::list(self, request).await.map(Response::new)
+    }
+
+    async fn register_exporter(
+        &self,
+        request: Request<RegisterExporterRequest>,
+    ) -> Reply<RegisterExporterResponse> {
+        decisions::register(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn refuse_application(
+        &self,
+        request: Request<RefuseApplicationRequest>,
+    ) -> Reply<RefuseApplicationResponse> {
+        decisions::refuse(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_registration(
+        &self,
+        request: Request<GetRegistrationRequest>,
+    ) -> Reply<GetRegistrationResponse> {
+        registrations::get(self, request).await.map(Response::new)
+    }
+
+    async fn lookup_registration(
+        &self,
+        request: Request<LookupRegistrationRequest>,
+    ) -> Reply<LookupRegistrationResponse> {
+        self.lookup_one(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn submit_change(
+        &self,
+        request: Request<SubmitChangeRequest>,
+    ) -> Reply<SubmitChangeResponse> {
+        changes::submit(self, request).await.map(Response::new)
+    }
+
+    async fn decide_change(
+        &self,
+        request: Request<DecideChangeRequest>,
+    ) -> Reply<DecideChangeResponse> {
+        changes::decide(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn revoke_registration(
+        &self,
+        request: Request<RevokeRegistrationRequest>,
+    ) -> Reply<RevokeRegistrationResponse> {
+        revocations::revoke(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn reinstate_registration(
+        &self,
+        request: Request<ReinstateRegistrationRequest>,
+    ) -> Reply<ReinstateRegistrationResponse> {
+        revocations::reinstate(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_dossier(&self, request: Request<GetDossierRequest>) -> Reply<GetDossierResponse> {
+        registrations::dossier(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn validate_statement(
+        &self,
+        request: Request<ValidateStatementRequest>,
+    ) -> Reply<ValidateStatementResponse> {
+        self.check_statement(request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn validate_statements(
+        &self,
+        request: Request<ValidateStatementsRequest>,
+    ) -> Reply<ValidateStatementsResponse> {
+        self.check_many(request.into_inner().items)
+            .await
+            .map(Response::new)
+    }
+
+    async fn save_authorized_person(
+        &self,
+        request: Request<SaveAuthorizedPersonRequest>,
+    ) -> Reply<SaveAuthorizedPersonResponse> {
+        persons::save(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_authorized_persons(
+        &self,
+        request: Request<ListAuthorizedPersonsRequest>,
+    ) -> Reply<ListAuthorizedPersonsResponse> {
+        persons::list(self, request.into_inner())
+            .await
+            .map(Response::new)
+    }
+}

@@ -1,0 +1,130 @@
+//! SaveAuthorizedPerson and ListAuthorizedPersons (REG-13).
+
+use rex_proto::registration::*;
+use rex_registration_domain::person::{self, AuthorizedPerson};
+use rex_registration_domain::{NoticeChannel, checks, number::parse_branch};
+use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
+use tonic::Status;
+
+use super::support::{db_err, required};
+use super::{Registry, convert};
+use crate::store::{self, Notice, PersonRow};
+
+pub(super) async fn save(
+    registry: &Registry,
+    req: SaveAuthorizedPersonRequest,
+) -> Result<SaveAuthorizedPersonResponse, Status> {
+    let p = req
+        .person
+        .clone()
+        .ok_or_else(|| invalid_field("person", "is required (REG-13)"))?;
+    let mut v: Vec<FieldViolation> = [
+        required("person.person_id", &p.person_id, "REG-13"),
+        required("person.full_name", &p.full_name, "REG-13"),
+        required("person.position", &p.position, "REG-13"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parse_branch(p.regional_branch_code.trim()).is_none() {
+        v.push(FieldViolation::new(
+            "person.regional_branch_code",
+            "must be a 3-digit branch code (REG-7, REG-13)",
+        ));
+    }
+    if !checks::phone_shape_ok(p.phone.trim()) {
+        v.push(FieldViolation::new(
+            "person.phone",
+            format!(
+                "{:?} is not a telephone number (REG-13: contact details)",
+                p.phone
+            ),
+        ));
+    }
+    if !checks::email_shape_ok(p.email.trim()) {
+        v.push(FieldViolation::new(
+            "person.email",
+            format!(
+                "{:?} is not an e-mail address (REG-13: contact details)",
+                p.email
+            ),
+        ));
+    }
+    if !v.is_empty() {
+        return Err(invalid_argument(&v));
+    }
+    let person = AuthorizedPerson {
+        person_id: p.person_id.trim().to_owned(),
+        full_name: p.full_name.trim().to_owned(),
+        position: p.position.trim().to_owned(),
+        branch_code: p.regional_branch_code.trim().to_owned(),
+        phone: p.phone.trim().to_owned(),
+        email: p.email.trim().to_owned(),
+        active: p.active,
+    };
+    let op = async |tx: &mut sqlx::AnyConnection| registry.save_person(tx, &person).await;
+    registry
+        .idempotent("SaveAuthorizedPerson", &req.idempotency_key, &req, op)
+        .await
+}
+
+impl Registry {
+    async fn save_person(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        person: &AuthorizedPerson,
+    ) -> Result<SaveAuthorizedPersonResponse, Status> {
+        let now = self.now();
+        let row = PersonRow {
+            person: person.clone(),
+            updated_at: now,
+        };
+        let before = store::get_person(tx, &person.person_id)
+            .await
+            .map_err(db_err)?;
+        let changed = person::list_changed(before.as_ref().map(|b| &b.person), person);
+        store::upsert_person(tx, &row).await.map_err(db_err)?;
+        if changed {
+            // REG-13: the Ministry forwards every change of the list to NO and CH customs.
+            // No period is set by law; the notice is due by the next working day.
+            let due_on = self
+                .calendar
+                .next_working_day(self.today())
+                .map_err(|e| Status::failed_precondition(e.to_string()))?;
+            let notice = Notice {
+                idempotency_key: format!(
+                    "authorized-persons-changed:{}:{}",
+                    person.person_id,
+                    uuid::Uuid::new_v4()
+                ),
+                kind: "AUTHORIZED_PERSONS_CHANGED".into(),
+                rule_id: "REG-13".into(),
+                recipient: "MINISTRY".into(),
+                recipient_email: String::new(),
+                channel: NoticeChannel::Inbox.code().into(),
+                primary_language: "RU".into(),
+                facts: person.change_facts(before.is_none()),
+                due_on,
+            };
+            store::insert_notice(tx, &notice, now)
+                .await
+                .map_err(internal)?;
+        }
+        Ok(SaveAuthorizedPersonResponse {
+            person: Some(convert::person_proto(&row)),
+        })
+    }
+}
+
+pub(super) async fn list(
+    registry: &Registry,
+    req: ListAuthorizedPersonsRequest,
+) -> Result<ListAuthorizedPersonsResponse, Status> {
+    let mut conn = registry.db.pool.acquire().await.map_err(db_err)?;
+    let rows = store::persons(&mut conn, req.include_inactive)
+        .await
+        .map_err(db_err)?;
+    Ok(ListAuthorizedPersonsResponse {
+        persons: rows.iter().map(convert::person_proto).collect(),
+    })
+}

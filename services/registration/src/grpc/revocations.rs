@@ -1,0 +1,263 @@
+//! RevokeRegistration (REV-1, REV-2) and ReinstateRegistration (REV-5).
+
+use chrono::NaiveDate;
+use rex_proto::registration::*;
+use rex_registration_domain::notices::{self, RevocationNotice};
+use rex_registration_domain::revocation;
+use rex_registration_domain::{
+    RegistrationError, RegistrationNumber, RegistrationStatus, Requester, RevocationGround, periods,
+};
+use rex_runtime::convert::date_from_proto;
+use rex_runtime::db::is_unique_violation;
+use rex_runtime::status::{FieldViolation, invalid_argument, invalid_field};
+use tonic::Status;
+
+use super::support::{check_document, db_err, parse_number, positioned, refused, required};
+use super::{Exporter, Registry, convert};
+use crate::store::{self, RevocationRow};
+
+/// A revocation that passed the edge's checks.
+struct Revoking {
+    number: RegistrationNumber,
+    ground: RevocationGround,
+    requester: Requester,
+    revoked_on: NaiveDate,
+}
+
+pub(super) async fn revoke(
+    registry: &Registry,
+    req: RevokeRegistrationRequest,
+) -> Result<RevokeRegistrationResponse, Status> {
+    let number = parse_number("registration_number", &req.registration_number)?;
+    let mut v = Vec::new();
+    let ground = convert::revocation_ground(req.ground);
+    if ground.is_none() {
+        v.push(FieldViolation::new(
+            "ground",
+            "must be a RevocationGround of REV-1 (1)-(4)",
+        ));
+    }
+    let requester = Requester::from_code(req.requested_by.trim());
+    if requester.is_none() {
+        v.push(FieldViolation::new(
+            "requested_by",
+            "must be EXPORTER or MINISTRY (REV-1)",
+        ));
+    }
+    if let (Some(g), Some(r)) = (ground, requester)
+        && let Some((field, why)) = revocation::requester_fault(g, r, &req.case_reference)
+    {
+        v.push(FieldViolation::new(field, why));
+    }
+    let revoked_on = date_from_proto("revoked_on", req.revoked_on.as_ref())
+        .map_err(|e| v.push(e))
+        .ok();
+    if let Some(x) = required("officer_id", &req.officer_id, "REV-1") {
+        v.push(x);
+    }
+    for (i, doc) in req.documents.iter().enumerate() {
+        check_document(&format!("documents[{i}]"), doc, &mut v);
+    }
+    let (Some(ground), Some(requester), Some(revoked_on)) = (ground, requester, revoked_on) else {
+        return Err(invalid_argument(&v));
+    };
+    if !v.is_empty() {
+        return Err(invalid_argument(&v));
+    }
+    registry
+        .step(periods::REVOCATION_NOTICE, revoked_on, None)
+        .map_err(|s| invalid_field("revoked_on", s.message().to_owned()))?;
+    let revoking = Revoking {
+        number,
+        ground,
+        requester,
+        revoked_on,
+    };
+    let op = async |tx: &mut sqlx::AnyConnection| registry.revoke_in(tx, &req, &revoking).await;
+    let response = registry
+        .idempotent("RevokeRegistration", &req.idempotency_key, &req, op)
+        .await;
+    registry.public_record_changed(&response, |r: &RevokeRegistrationResponse| {
+        r.registration.as_ref()
+    });
+    response
+}
+
+impl Registry {
+    async fn revoke_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        req: &RevokeRegistrationRequest,
+        r: &Revoking,
+    ) -> Result<RevokeRegistrationResponse, Status> {
+        let reg = self.load_registration(tx, &r.number).await?;
+        let number = &reg.registration_number;
+        revocation::may_revoke(number, reg.status, reg.valid_from, r.revoked_on)
+            .map_err(refused)?;
+        let (active, revoked) = (RegistrationStatus::Active, RegistrationStatus::Revoked);
+        // The conditional update keeps two concurrent revocations from both succeeding.
+        if !store::set_registration_status(tx, number, active, revoked)
+            .await
+            .map_err(db_err)?
+        {
+            let number = number.clone();
+            return Err(refused(RegistrationError::Rev1AlreadyRevoked { number }));
+        }
+        let revocation = RevocationRow {
+            revocation_id: uuid::Uuid::new_v4().to_string(),
+            registration_number: number.clone(),
+            ground: r.ground,
+            revoked_on: r.revoked_on,
+            requested_by: r.requester,
+            case_reference: req.case_reference.trim().to_owned(),
+            explanation: req.explanation.trim().to_owned(),
+            officer_id: req.officer_id.trim().to_owned(),
+            recorded_at: self.now(),
+            court_reference: None,
+            court_decision_on: None,
+            annulled_at: None,
+        };
+        store::insert_revocation(tx, &revocation)
+            .await
+            .map_err(db_err)?;
+        let docs = positioned(&req.documents);
+        self.store_documents(
+            tx,
+            "revocation",
+            &revocation.revocation_id,
+            &docs,
+            self.today(),
+        )
+        .await?;
+        let owed = notices::registration_revoked(RevocationNotice {
+            number,
+            revocation_id: &revocation.revocation_id,
+            revoked_on: r.revoked_on,
+            ground: r.ground,
+            requested_by: r.requester,
+            case_reference: &revocation.case_reference,
+            explanation: &revocation.explanation,
+        });
+        let exporter = Exporter {
+            data: &reg.data,
+            language: reg.primary_language,
+            channel: self.notice_channel(tx, &reg.application_id).await?,
+        };
+        self.owe_notice(tx, owed, exporter).await?;
+        tracing::info!(number = %r.number, ground = r.ground.code(), "registration revoked");
+        let reg = self.load_registration(tx, &r.number).await?;
+        let answer = RevokeRegistrationResponse {
+            registration: Some(self.registration_proto(tx, &reg).await?),
+        };
+        self.public_change(tx, &reg.registration_number).await?;
+        Ok(answer)
+    }
+}
+
+pub(super) async fn reinstate(
+    registry: &Registry,
+    req: ReinstateRegistrationRequest,
+) -> Result<ReinstateRegistrationResponse, Status> {
+    let number = parse_number("registration_number", &req.registration_number)?;
+    let mut v: Vec<FieldViolation> = [
+        required(
+            "court_reference",
+            &req.court_reference,
+            "REV-5: the court decision's reference",
+        ),
+        required("officer_id", &req.officer_id, "REV-5"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let decided_on = date_from_proto("court_decision_on", req.court_decision_on.as_ref())
+        .map_err(|e| v.push(e))
+        .ok();
+    if let Some(doc) = req.court_decision.as_ref() {
+        check_document("court_decision", doc, &mut v);
+    }
+    let Some(decided_on) = decided_on.filter(|_| v.is_empty()) else {
+        return Err(invalid_argument(&v));
+    };
+    let op = async |tx: &mut sqlx::AnyConnection| {
+        registry.reinstate_in(tx, &req, &number, decided_on).await
+    };
+    let response = registry
+        .idempotent("ReinstateRegistration", &req.idempotency_key, &req, op)
+        .await;
+    registry.public_record_changed(&response, |r: &ReinstateRegistrationResponse| {
+        r.registration.as_ref()
+    });
+    response
+}
+
+impl Registry {
+    async fn reinstate_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        req: &ReinstateRegistrationRequest,
+        number: &RegistrationNumber,
+        decided_on: NaiveDate,
+    ) -> Result<ReinstateRegistrationResponse, Status> {
+        let reg = self.load_registration(tx, number).await?;
+        let revocations = store::revocations_of(tx, &reg.registration_number)
+            .await
+            .map_err(db_err)?;
+        let index = revocation::revocation_to_annul(
+            &reg.registration_number,
+            reg.status,
+            &revocations,
+            decided_on,
+        )
+        .map_err(refused)?;
+        let last = &revocations[index];
+        let court_reference = req.court_reference.trim();
+        store::annul_revocation(
+            tx,
+            &last.revocation_id,
+            court_reference,
+            decided_on,
+            self.now(),
+        )
+        .await
+        .map_err(db_err)?;
+        let (revoked, active) = (RegistrationStatus::Revoked, RegistrationStatus::Active);
+        if let Err(err) =
+            store::set_registration_status(tx, &reg.registration_number, revoked, active).await
+        {
+            return Err(if is_unique_violation(&err) {
+                refused(RegistrationError::Rev5NewerRegistrationActive {
+                    tin: reg.exporter_tin.clone(),
+                })
+            } else {
+                db_err(err)
+            });
+        }
+        if let Some(doc) = req.court_decision.as_ref() {
+            let docs = [(1_000, doc)];
+            self.store_documents(tx, "revocation", &last.revocation_id, &docs, self.today())
+                .await?;
+        }
+        let owed = notices::registration_reinstated(
+            &reg.registration_number,
+            &last.revocation_id,
+            court_reference,
+            decided_on,
+            last.revoked_on,
+            self.today(),
+        );
+        let exporter = Exporter {
+            data: &reg.data,
+            language: reg.primary_language,
+            channel: self.notice_channel(tx, &reg.application_id).await?,
+        };
+        self.owe_notice(tx, owed, exporter).await?;
+        tracing::info!(number = %number, court = court_reference, "registration reinstated by court decision");
+        let reg = self.load_registration(tx, number).await?;
+        let answer = ReinstateRegistrationResponse {
+            registration: Some(self.registration_proto(tx, &reg).await?),
+        };
+        self.public_change(tx, &reg.registration_number).await?;
+        Ok(answer)
+    }
+}

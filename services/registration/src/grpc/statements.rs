@@ -1,0 +1,303 @@
+//! The public checks: LookupRegistration (REG-5), ValidateStatement and ValidateStatements
+//! (REG-12), and the search by TIN of the public site.
+
+use prost::Message;
+use rex_proto::common::{self, ImportingCountry};
+use rex_proto::registration::*;
+use rex_registration_domain::Tin;
+use rex_registration_domain::statement::{Country, NumberOnDate, StatementCheck};
+use rex_runtime::convert::date_from_proto;
+use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
+use rust_decimal::Decimal;
+use tonic::Status;
+
+use super::support::{db_err, parse_number};
+use super::{Registry, convert};
+use crate::lookup_cache::PublicRecord;
+use crate::store;
+
+impl Registry {
+    /// The lookup's answer for `record` on `as_of` (REG-5, REG-6, REV-1, REV-5).
+    fn lookup(
+        record: &PublicRecord,
+        as_of: chrono::NaiveDate,
+    ) -> Result<LookupRegistrationResponse, Status> {
+        record.answer(as_of).map_err(internal)
+    }
+
+    /// The public lookup of one number (REG-5): NOT_FOUND for a number not in the registry,
+    /// UNAVAILABLE when the registry cannot be read.
+    pub async fn lookup_one(
+        &self,
+        req: LookupRegistrationRequest,
+    ) -> Result<LookupRegistrationResponse, Status> {
+        let number = parse_number("registration_number", &req.registration_number)?;
+        let as_of = match req.as_of.as_ref() {
+            None => self.today(),
+            Some(d) => date_from_proto("as_of", Some(d)).map_err(|v| invalid_argument(&[v]))?,
+        };
+        match self.public_record(&number.to_string()).await? {
+            Some(record) => Self::lookup(&record, as_of),
+            None => Err(Status::not_found(format!(
+                "registration_number: {number} is not in the registry"
+            ))),
+        }
+    }
+
+    /// The registration numbers of `tin` whose exporter consented to publication (REG-5), as
+    /// the public search by TIN shows them; an exporter that did not consent is not found.
+    pub async fn published_numbers_of(&self, tin: &str) -> Result<Vec<String>, Status> {
+        let tin =
+            Tin::parse(tin.trim()).map_err(|e| invalid_field("tin", format!("{e} (REG-2)")))?;
+        let mut conn = self.db.pool.acquire().await.map_err(db_err)?;
+        store::published_numbers_of(&mut conn, tin.as_str())
+            .await
+            .map_err(db_err)
+    }
+
+    /// Checks a batch (see `ValidateStatements` in the contract): identical items once, each
+    /// item's failure its own.
+    pub async fn check_many(
+        &self,
+        items: Vec<BulkCheck>,
+    ) -> Result<ValidateStatementsResponse, Status> {
+        if items.len() > MAX_BULK_ITEMS {
+            return Err(invalid_field(
+                "items",
+                format!(
+                    "{} items: at most {MAX_BULK_ITEMS} per call; split the batch",
+                    items.len()
+                ),
+            ));
+        }
+        // The distinct items, by their encoding, and where each item's answer comes from.
+        let mut distinct: Vec<BulkCheck> = Vec::new();
+        let mut seen: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
+        let slots: Vec<usize> = items
+            .into_iter()
+            .map(|item| {
+                *seen.entry(item.encode_to_vec()).or_insert_with(|| {
+                    distinct.push(item);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let distinct_items = distinct.len() as u32;
+        let mut answers = Vec::with_capacity(distinct.len());
+        for item in distinct {
+            answers.push(match item.check {
+                Some(bulk_check::Check::Lookup(req)) => match self.lookup_one(req).await {
+                    Ok(r) => bulk_result::Result::Lookup(r),
+                    Err(status) => bulk_result::Result::Error(bulk_error(&status)),
+                },
+                Some(bulk_check::Check::Statement(req)) => match self.check_statement(req).await {
+                    Ok(r) => bulk_result::Result::Statement(r),
+                    Err(status) => bulk_result::Result::Error(bulk_error(&status)),
+                },
+                None => bulk_result::Result::Error(BulkItemError {
+                    code: "INVALID_ARGUMENT".into(),
+                    message: "check: give a lookup or a statement".into(),
+                    field_violations: vec![BulkFieldViolation {
+                        field: "check".into(),
+                        description: "is required: lookup or statement".into(),
+                    }],
+                }),
+            });
+        }
+        Ok(ValidateStatementsResponse {
+            results: slots
+                .iter()
+                .enumerate()
+                .map(|(index, &slot)| BulkResult {
+                    index: index as u32,
+                    result: Some(answers[slot].clone()),
+                })
+                .collect(),
+            distinct_items,
+        })
+    }
+
+    /// Checks one statement on origin (REG-12).
+    pub async fn check_statement(
+        &self,
+        req: ValidateStatementRequest,
+    ) -> Result<ValidateStatementResponse, Status> {
+        let mut v = Vec::new();
+        let country = match ImportingCountry::try_from(req.importing_country) {
+            Ok(ImportingCountry::No) => Some(Country::Norway),
+            Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
+            _ => {
+                v.push(FieldViolation::new(
+                    "importing_country",
+                    "must be NO or CH: the GSP schemes of Order 244-NK (REG-12)",
+                ));
+                None
+            }
+        };
+        let value = req.value.clone().unwrap_or_default();
+        let currency = value.currency_code.trim().to_ascii_uppercase();
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            v.push(FieldViolation::new(
+                "value.currency_code",
+                format!(
+                    "{:?} must be an ISO 4217 code such as CHF or NOK (REG-12)",
+                    value.currency_code
+                ),
+            ));
+        }
+        let amount = parse_decimal("value.amount", &value.amount)
+            .map_err(|e| v.push(e))
+            .ok();
+        let statement_date = date_from_proto("statement_date", req.statement_date.as_ref())
+            .map_err(|e| v.push(e))
+            .ok();
+        let (Some(country), Some(amount), Some(statement_date)) = (country, amount, statement_date)
+        else {
+            return Err(invalid_argument(&v));
+        };
+        let (threshold, threshold_currency) = country.threshold();
+        let converted = if currency == threshold_currency {
+            Some(amount)
+        } else if req.exchange_rate.trim().is_empty() {
+            v.push(FieldViolation::new(
+                "exchange_rate",
+                format!("is required for a value in {currency}: how many {threshold_currency} one {currency} is worth (REG-12)"),
+            ));
+            None
+        } else {
+            match parse_decimal("exchange_rate", &req.exchange_rate) {
+                Ok(rate) if rate > Decimal::ZERO => amount.checked_mul(rate).map(|x| x.round_dp(2)),
+                Ok(_) => {
+                    v.push(FieldViolation::new(
+                        "exchange_rate",
+                        "must be greater than zero (REG-12)",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    v.push(e);
+                    None
+                }
+            }
+        };
+        if !v.is_empty() {
+            return Err(invalid_argument(&v));
+        }
+        let converted = converted.unwrap_or(amount);
+        let text_number = req.registration_number.as_str();
+        let (check, number) = StatementCheck::start(
+            country,
+            converted,
+            statement_date,
+            &req.statement_text,
+            text_number,
+        );
+        let mut registration = None;
+        let check = match number {
+            None => check,
+            Some(number) => {
+                let on_date = match self.public_record(&number.to_string()).await? {
+                    None => NumberOnDate::Unknown,
+                    Some(record) => {
+                        let view = Self::lookup(&record, statement_date)?;
+                        let on_date = match LookupStatus::try_from(view.status) {
+                            Ok(LookupStatus::NotYetValid) => NumberOnDate::NotYetValid {
+                                valid_from: record.valid_from,
+                            },
+                            Ok(LookupStatus::Revoked) => NumberOnDate::Revoked {
+                                revoked_on: view
+                                    .revoked_on
+                                    .as_ref()
+                                    .map(rex_runtime::convert::date_text)
+                                    .unwrap_or_default(),
+                            },
+                            _ => NumberOnDate::Valid,
+                        };
+                        registration = Some(view);
+                        on_date
+                    }
+                };
+                check.conclude(&number, on_date)
+            }
+        };
+        let valid = check.valid();
+        let findings = check
+            .findings
+            .iter()
+            .map(|f| StatementFinding {
+                reason: convert::statement_reason_proto(f.reason) as i32,
+                message: f.message.clone(),
+            })
+            .collect();
+        let parsed = check.parsed;
+        let money = |amount: Decimal| common::Money {
+            currency_code: threshold_currency.to_owned(),
+            amount: format!("{amount:.2}"),
+        };
+        Ok(ValidateStatementResponse {
+            valid,
+            findings,
+            threshold: Some(money(threshold)),
+            value_in_threshold_currency: Some(money(converted)),
+            parsed: parsed.map(|p| ParsedStatement {
+                registration_number: p.number.unwrap_or_default(),
+                origin_criterion: p.criterion.unwrap_or_default(),
+                hs_code: p.hs_code.unwrap_or_default(),
+                importing_country: match p.country {
+                    Some(Country::Norway) => ImportingCountry::No as i32,
+                    Some(Country::Switzerland) => ImportingCountry::Ch as i32,
+                    None => 0,
+                },
+                kazakhstan_origin: p.kazakhstan_origin,
+            }),
+            registration,
+        })
+    }
+}
+
+/// The most items one `ValidateStatements` call takes.
+pub const MAX_BULK_ITEMS: usize = 10_000;
+
+/// One item's failure as the batch reports it: the single call's code, message and fields.
+pub(crate) fn bulk_error(status: &Status) -> BulkItemError {
+    use tonic_types::StatusExt;
+    let code = match status.code() {
+        tonic::Code::InvalidArgument => "INVALID_ARGUMENT",
+        tonic::Code::NotFound => "NOT_FOUND",
+        tonic::Code::Unavailable => "UNAVAILABLE",
+        tonic::Code::FailedPrecondition => "FAILED_PRECONDITION",
+        _ => "INTERNAL",
+    };
+    let field_violations = status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| BulkFieldViolation {
+                    field: v.field,
+                    description: v.description,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    BulkItemError {
+        code: code.into(),
+        message: status.message().to_owned(),
+        field_violations,
+    }
+}
+
+/// A decimal amount or rate as the contract carries it: digits and a dot (REG-12).
+fn parse_decimal(field: &str, text: &str) -> Result<Decimal, FieldViolation> {
+    let t = text.trim();
+    let ok_chars = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.');
+    match t.parse::<Decimal>() {
+        Ok(d) if ok_chars => Ok(d),
+        _ => Err(FieldViolation::new(
+            field,
+            format!(
+                "{text:?} must be a non-negative decimal number with a dot, e.g. \"10300.00\" (REG-12)"
+            ),
+        )),
+    }
+}

@@ -1,0 +1,99 @@
+//! What every handler of the edge shares: the status of a refusal of law, required fields,
+//! documents' shape, numbers.
+
+use rex_proto::common::{Document, DocumentKind};
+use rex_registration_domain::{ErrorKind, Finding, RegistrationError, RegistrationNumber};
+use rex_runtime::status::{FieldViolation, from_db, invalid_field};
+use sha2::{Digest, Sha256};
+use tonic::Status;
+
+/// The largest document accepted in one request.
+pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
+
+pub fn db_err(err: sqlx::Error) -> Status {
+    from_db(err)
+}
+
+/// The status of a refusal of law: its message names the rule; a fault in the request names
+/// the field as well.
+pub fn refused(err: RegistrationError) -> Status {
+    let message = err.to_string();
+    match err.kind() {
+        ErrorKind::InvalidField(field) => invalid_field(field, message),
+        ErrorKind::AlreadyExists => Status::already_exists(message),
+        ErrorKind::FailedPrecondition => Status::failed_precondition(message),
+        ErrorKind::Exhausted => Status::resource_exhausted(message),
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn parse_number(field: &str, text: &str) -> Result<RegistrationNumber, Status> {
+    text.trim()
+        .parse::<RegistrationNumber>()
+        .map_err(|e| invalid_field(field, format!("{e} (REG-7)")))
+}
+
+pub fn required(field: &str, value: &str, rule: &str) -> Option<FieldViolation> {
+    value
+        .trim()
+        .is_empty()
+        .then(|| FieldViolation::new(field, format!("is required ({rule})")))
+}
+
+pub fn findings_as_violations(findings: &[Finding]) -> Vec<FieldViolation> {
+    findings
+        .iter()
+        .map(|f| FieldViolation::new(&f.field, format!("{} ({})", f.message, f.rule_id)))
+        .collect()
+}
+
+/// Checks a document's shape; the content's SHA-256 when given must match.
+pub fn check_document(field: &str, doc: &Document, out: &mut Vec<FieldViolation>) {
+    if DocumentKind::try_from(doc.kind).map_or(true, |k| k == DocumentKind::Unspecified) {
+        out.push(FieldViolation::new(
+            format!("{field}.kind"),
+            "must be a DocumentKind other than UNSPECIFIED",
+        ));
+    }
+    if doc.file_name.trim().is_empty() {
+        out.push(FieldViolation::new(
+            format!("{field}.file_name"),
+            "is required",
+        ));
+    }
+    if doc.content.is_empty() {
+        out.push(FieldViolation::new(
+            format!("{field}.content"),
+            "is empty: attach the document's content",
+        ));
+    } else if doc.content.len() > MAX_DOCUMENT_BYTES {
+        out.push(FieldViolation::new(
+            format!("{field}.content"),
+            format!(
+                "is {} bytes; at most {MAX_DOCUMENT_BYTES} bytes per document",
+                doc.content.len()
+            ),
+        ));
+    }
+    if !doc.sha256.is_empty()
+        && !doc.content.is_empty()
+        && doc.sha256.to_ascii_lowercase() != sha256_hex(&doc.content)
+    {
+        out.push(FieldViolation::new(
+            format!("{field}.sha256"),
+            "does not match the content's SHA-256: the document was damaged in transit",
+        ));
+    }
+}
+
+/// Numbered positions of a request's documents, as they are stored.
+pub fn positioned(documents: &[Document]) -> Vec<(i64, &Document)> {
+    documents
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i as i64, d))
+        .collect()
+}

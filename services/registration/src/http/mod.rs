@@ -1,0 +1,192 @@
+//! The registry's public face over HTTP, for people and for systems that cannot speak gRPC:
+//! web pages in Kazakh, Russian and English (search by number or by TIN, a statement check, the
+//! number's format), rendered on the server so they need no JavaScript, and a JSON API
+//! (`/api/v1`, described by `openapi.yaml`). Both call the same code as the gRPC API.
+//!
+//! Every answer keeps three cases apart: an answer about the number (valid, revoked, not yet
+//! valid), "not in the registry" (404), and "the registry could not be read" (503), which says
+//! nothing about the number.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use rex_proto::common::{BilingualText, ImportingCountry, Money};
+use rex_proto::registration::{
+    Activity, BulkCheck, BulkItemError, LookupRegistrationRequest, LookupRegistrationResponse,
+    LookupStatus, StatementReason, ValidateStatementRequest, ValidateStatementResponse, bulk_check,
+    bulk_result,
+};
+use rex_runtime::convert::date_to_proto;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tonic::Status;
+
+use crate::Registry;
+use crate::grpc::MAX_BULK_ITEMS;
+
+mod api;
+mod pages;
+
+use api::*;
+use pages::*;
+
+const LANGUAGES: [(&str, &str); 3] = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")];
+
+/// The largest request body: 10,000 statements with their texts.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The OpenAPI description of the JSON API.
+pub const OPENAPI: &str = include_str!("../../web/openapi.yaml");
+
+struct Site {
+    registry: Registry,
+    pages: minijinja::Environment<'static>,
+    /// Per language, every message of the pages.
+    messages: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// The router of the public site and the JSON API.
+pub fn router(registry: Registry) -> anyhow::Result<Router> {
+    let mut pages = minijinja::Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../../web/base.html")),
+        ("lookup.html", include_str!("../../web/lookup.html")),
+        ("statement.html", include_str!("../../web/statement.html")),
+        ("format.html", include_str!("../../web/format.html")),
+    ] {
+        pages.add_template(name, source)?;
+    }
+    let messages = serde_json::from_str(include_str!("../../web/messages.json"))?;
+    let site = Arc::new(Site {
+        registry,
+        pages,
+        messages,
+    });
+    Ok(Router::new()
+        .route("/", get(home))
+        .route("/static/style.css", get(style))
+        .route("/api/v1/openapi.yaml", get(openapi))
+        .route("/api/v1/registrations", get(api_search_by_tin))
+        .route("/api/v1/registrations/{number}", get(api_lookup))
+        .route("/api/v1/statements/validate", post(api_statement))
+        .route("/api/v1/checks", post(api_checks))
+        .route("/{lang}/", get(lookup_page))
+        .route("/{lang}", get(lookup_page))
+        .route(
+            "/{lang}/statement",
+            get(statement_form).post(statement_page),
+        )
+        .route("/{lang}/format", get(format_page))
+        .with_state(site)
+        // A full batch of statements with their texts is a few MiB.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http()))
+}
+
+/// Serves the site on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    registry: Registry,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = router(registry)?;
+    tracing::info!(addr = %listener.local_addr()?, "public lookup site and JSON API listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    Ok(())
+}
+
+// ---- pages -------------------------------------------------------------------------------------
+
+async fn home(headers: HeaderMap) -> Redirect {
+    // Kazakh, the state language, unless the browser prefers Russian or English.
+    let wanted = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let lang = wanted
+        .split(',')
+        .map(|part| part.trim().get(..2).unwrap_or("").to_ascii_lowercase())
+        .find(|code| LANGUAGES.iter().any(|(l, _)| l == code))
+        .unwrap_or_else(|| "kk".into());
+    Redirect::to(&format!("/{lang}/"))
+}
+
+async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../web/style.css"),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/yaml; charset=utf-8")],
+        OPENAPI,
+    )
+}
+
+/// Which page is rendered: its name (in the navigation; its template is `<name>.html`), its
+/// path after the language, and its query (kept when the language is switched).
+struct Page<'a> {
+    name: &'a str,
+    path: &'a str,
+    query: &'a str,
+}
+
+impl Site {
+    fn render(&self, status: StatusCode, lang: &str, page: Page<'_>, extra: Value) -> Response {
+        let Page {
+            name: page,
+            path: page_path,
+            query,
+        } = page;
+        let template = format!("{page}.html");
+        let template = template.as_str();
+        let languages: Vec<Value> = LANGUAGES
+            .iter()
+            .map(|(code, name)| json!({ "code": code, "name": name }))
+            .collect();
+        let mut context = json!({
+            "lang": lang,
+            "t": self.messages.get(lang),
+            "languages": languages,
+            "page": page,
+            "page_path": page_path,
+            "query": query,
+        });
+        if let (Some(target), Value::Object(more)) = (context.as_object_mut(), extra) {
+            target.extend(more);
+        }
+        let html = self
+            .pages
+            .get_template(template)
+            .and_then(|t| t.render(minijinja::Value::from_serialize(&context)));
+        match html {
+            Ok(html) => (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response(),
+            Err(err) => {
+                tracing::error!(error = %err, template, "page rendering failed");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+fn known_language(lang: &str) -> bool {
+    LANGUAGES.iter().any(|(l, _)| *l == lang)
+}
