@@ -51,6 +51,23 @@ pub struct Settings {
     pub tls: Option<rex_runtime::tls::Tls>,
 }
 
+impl Default for Settings {
+    /// SQLite under `data/`, the shipped templates, the default SMTP relay, the system clock,
+    /// no authentication or TLS (development on loopback only).
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/notification.db".into(),
+            templates_dir: None,
+            smtp: Smtp::default(),
+            clock: Arc::new(rex_calendar::SystemClock),
+            poll: Duration::from_secs(2),
+            grace: rex_runtime::server::SHUTDOWN_GRACE,
+            auth: None,
+            tls: None,
+        }
+    }
+}
+
 /// Builds the service on its database (running the migrations) with its templates checked.
 pub async fn notices(settings: &Settings) -> anyhow::Result<Notices> {
     let templates = Arc::new(templates::load(settings.templates_dir.as_deref())?);

@@ -2,12 +2,9 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use rex_calendar::SystemClock;
 use rex_notification::{Settings, Smtp};
 
 #[derive(Parser, Debug)]
@@ -88,15 +85,12 @@ async fn main() -> anyhow::Result<()> {
             username: cli.smtp_username,
             password: cli.smtp_password,
             from: cli.smtp_from,
-            timeout: Duration::from_secs(20),
-            max_attempts: 20,
-            retry_base: Duration::from_secs(5),
+            ..Smtp::default()
         },
-        clock: Arc::new(SystemClock),
-        poll: Duration::from_secs(2),
-        auth: auth.clone(),
-        tls: tls.clone(),
+        auth,
+        tls,
         grace: cli.security.grace(),
+        ..Settings::default()
     };
     // Check configuration before any port is bound.
     settings.smtp.transport().context("SMTP configuration")?;

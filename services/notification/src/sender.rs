@@ -46,6 +46,23 @@ impl std::fmt::Debug for Smtp {
     }
 }
 
+impl Default for Smtp {
+    /// A plaintext relay on this machine, as `rex-notification --help` says.
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 25,
+            tls: "none".into(),
+            username: None,
+            password: None,
+            from: "REX Atameken <rex-noreply@atameken.kz>".into(),
+            timeout: Duration::from_secs(20),
+            max_attempts: 20,
+            retry_base: Duration::from_secs(5),
+        }
+    }
+}
+
 impl Smtp {
     pub fn transport(&self) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
         let builder = match self.tls.as_str() {

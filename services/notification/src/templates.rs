@@ -30,13 +30,6 @@ mod tests {
 
     use super::*;
 
-    fn facts(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn a_template_directory_replaces_a_shipped_template() {
         let dir = tempfile::tempdir().unwrap();
@@ -50,7 +43,7 @@ mod tests {
             .render(
                 NoticeKind::DeadlineAtRisk,
                 Language::En,
-                &facts(&[("due_on", "2026-03-27")]),
+                &BTreeMap::from([("due_on".to_owned(), "2026-03-27".to_owned())]),
             )
             .unwrap();
         assert_eq!(

@@ -11,19 +11,27 @@ pub struct UnknownName {
     pub text: String,
 }
 
-fn parse<T: Copy>(
-    all: &[T],
-    name: impl Fn(T) -> &'static str,
-    what: &'static str,
-    text: &str,
-) -> Result<T, UnknownName> {
-    all.iter()
-        .copied()
-        .find(|v| name(*v) == text)
-        .ok_or_else(|| UnknownName {
-            what,
-            text: text.to_owned(),
-        })
+/// Reading back a value stored as its name (`as_str`), and showing it by that name.
+macro_rules! stored_as_its_name {
+    ($type:ty, $what:literal) => {
+        impl $type {
+            pub fn parse(text: &str) -> Result<Self, UnknownName> {
+                Self::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == text)
+                    .ok_or_else(|| UnknownName {
+                        what: $what,
+                        text: text.to_owned(),
+                    })
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
 }
 
 /// What a notice is; each kind has its templates and the rule that requires it.
@@ -86,17 +94,9 @@ impl NoticeKind {
             NoticeKind::AuthorizedPersonsChanged => "authorized_persons_changed",
         }
     }
-
-    pub fn parse(text: &str) -> Result<Self, UnknownName> {
-        parse(&Self::ALL, Self::as_str, "notice kind", text)
-    }
 }
 
-impl fmt::Display for NoticeKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+stored_as_its_name!(NoticeKind, "notice kind");
 
 /// How a notice reaches its recipient. The law names paper and the exporter's inbox in
 /// Atameken's information system (REG-8); e-mail is the suite's own addition.
@@ -118,17 +118,9 @@ impl Channel {
             Channel::Paper => "PAPER",
         }
     }
-
-    pub fn parse(text: &str) -> Result<Self, UnknownName> {
-        parse(&Self::ALL, Self::as_str, "delivery channel", text)
-    }
 }
 
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+stored_as_its_name!(Channel, "delivery channel");
 
 /// Where a notice is: pending, then sent, then delivered, or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,17 +152,9 @@ impl DeliveryState {
             DeliveryState::Failed => "FAILED",
         }
     }
-
-    pub fn parse(text: &str) -> Result<Self, UnknownName> {
-        parse(&Self::ALL, Self::as_str, "delivery state", text)
-    }
 }
 
-impl fmt::Display for DeliveryState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+stored_as_its_name!(DeliveryState, "delivery state");
 
 /// A language a notice is written in: the application's (Kazakh or Russian), and English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -201,10 +185,6 @@ impl Language {
         }
     }
 
-    pub fn parse(text: &str) -> Result<Self, UnknownName> {
-        parse(&Self::ALL, Self::as_str, "language", text)
-    }
-
     /// The languages of a notice whose application is in `self`: that language, then English
     /// for the recipients abroad; English alone when English was asked for.
     pub fn with_english(self) -> Vec<Language> {
@@ -215,11 +195,7 @@ impl Language {
     }
 }
 
-impl fmt::Display for Language {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+stored_as_its_name!(Language, "language");
 
 #[cfg(test)]
 mod tests {

@@ -10,20 +10,28 @@ use sqlx::AnyConnection;
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
 
-pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Notice>> {
-    let row = sqlx::query("SELECT * FROM notifications WHERE notification_id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+/// The one notice `sql` selects by `value`, if any.
+async fn one(conn: &mut AnyConnection, sql: &str, value: &str) -> Result<Option<Notice>> {
+    let row = sqlx::query(sql).bind(value).fetch_optional(conn).await?;
     row.as_ref().map(rows::notice).transpose()
 }
 
+pub async fn get(conn: &mut AnyConnection, id: &str) -> Result<Option<Notice>> {
+    one(
+        conn,
+        "SELECT * FROM notifications WHERE notification_id = $1",
+        id,
+    )
+    .await
+}
+
 pub async fn by_key(conn: &mut AnyConnection, key: &str) -> Result<Option<Notice>> {
-    let row = sqlx::query("SELECT * FROM notifications WHERE idempotency_key = $1")
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
-    row.as_ref().map(rows::notice).transpose()
+    one(
+        conn,
+        "SELECT * FROM notifications WHERE idempotency_key = $1",
+        key,
+    )
+    .await
 }
 
 /// Notices by recipient ('' = any), kind and state (none = any), newest first.
