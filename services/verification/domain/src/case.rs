@@ -78,3 +78,42 @@ impl Case {
         }
     }
 }
+
+#[cfg(test)]
+impl Case {
+    /// A case of Norway's request NO-1 on KZREX002190320260017, received 19 March 2026, in
+    /// `status`.
+    pub(crate) fn fixture(status: CaseStatus) -> Case {
+        let received_at = DateTime::parse_from_rfc3339("2026-03-19T04:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        Case {
+            case_id: "MTI-VER-1".into(),
+            requesting_country: Country::No,
+            foreign_reference: "NO-1".into(),
+            registration_number: "KZREX002190320260017".into(),
+            received_at,
+            received_on: received_at.date_naive(),
+            subject: String::new(),
+            responsible_officer_id: "MTI-7".into(),
+            status,
+            opened_at: received_at,
+            dossier_requested_on: None,
+            dossier_received_on: None,
+            dossier_finding: String::new(),
+            checked_on: None,
+            checked_by: String::new(),
+            checked_at: None,
+            check_findings: Vec::new(),
+            concluded_on: None,
+            outcome: None,
+            conclusion_text: String::new(),
+            concluded_by: String::new(),
+            conclusion_json: None,
+            conclusion_html: None,
+            revocation_requested_on: None,
+            revocation_officer_id: String::new(),
+            revocation_answer: String::new(),
+        }
+    }
+}

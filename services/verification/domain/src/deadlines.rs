@@ -72,3 +72,81 @@ pub fn matches_deadline_filter(
         });
     (overdue || !overdue_only) && (due_soon || due_within_working_days == 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{CaseDates, timeline};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// A case received Monday 1 June 2026: VER-4 is due Thursday 4 June.
+    fn june() -> Timeline {
+        let cal = Calendar::official().unwrap();
+        let dates = CaseDates {
+            received_on: d("2026-06-01"),
+            ..Default::default()
+        };
+        timeline(&cal, &dates).unwrap()
+    }
+
+    #[test]
+    fn ver_2_open_steps_due_within_one_working_day_are_warned_and_late_ones_overdue() {
+        let cal = Calendar::official().unwrap();
+        let t = june();
+        let cases = [
+            ("2026-06-02", vec![]),
+            (
+                "2026-06-03",
+                vec![(
+                    "VER-4",
+                    Alert::DueSoon {
+                        working_days_left: 1,
+                    },
+                )],
+            ),
+            (
+                "2026-06-04",
+                vec![(
+                    "VER-4",
+                    Alert::DueSoon {
+                        working_days_left: 0,
+                    },
+                )],
+            ),
+            ("2026-06-05", vec![("VER-4", Alert::Overdue)]),
+        ];
+        for (today, expected) in cases {
+            let found: Vec<(&str, Alert)> = alerts(&cal, &t, d(today))
+                .unwrap()
+                .iter()
+                .map(|a| (a.step.step.rule_id.as_str(), a.alert))
+                .collect();
+            assert_eq!(found, expected, "{today}");
+        }
+    }
+
+    #[test]
+    fn ver_2_cases_are_listed_by_their_deadlines() {
+        let cal = Calendar::official().unwrap();
+        let t = june();
+        // (today, overdue only, due within working days, listed)
+        let cases = [
+            ("2026-06-02", false, 0, true),
+            ("2026-06-02", true, 0, false),
+            ("2026-06-02", false, 1, false),
+            ("2026-06-03", false, 1, true),
+            ("2026-06-05", true, 0, true),
+            ("2026-06-05", false, 1, false),
+        ];
+        for (today, overdue_only, within, listed) in cases {
+            assert_eq!(
+                matches_deadline_filter(&cal, &t, d(today), overdue_only, within),
+                listed,
+                "{today} {overdue_only} {within}"
+            );
+        }
+    }
+}

@@ -220,3 +220,6 @@ pub fn decide_request_revocation(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests;

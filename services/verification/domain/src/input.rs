@@ -209,3 +209,6 @@ impl RevocationInput {
         Ok(Self { officer_id })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -2,11 +2,10 @@
 //! worker retries until Atameken answers (VER-5).
 
 use rex_proto::verification::{RequestDossierRequest, RequestDossierResponse};
-use rex_runtime::status::from_db;
 use rex_verification_domain::{DossierRequest, decide_request_dossier};
 use tonic::Status;
 
-use super::correlation;
+use super::Call;
 use crate::ministry::Ministry;
 use crate::store::{self, JobKind};
 
@@ -27,24 +26,13 @@ impl Ministry {
         let case = self.load_now(&req.case_id).await?.case;
         match decide_request_dossier(&case, self.today()) {
             DossierRequest::Send { requested_on } => {
-                let mut tx = self.db.begin_write().await.map_err(from_db)?;
+                let audit = ("RequestDossier", b"dossier requested".as_slice());
+                let call = Call::new(JobKind::Dossier, incoming, &case.case_id, audit);
                 // VER-4 is done when the request to Atameken is made: now, and kept until sent.
-                let moved = store::request_dossier(&mut tx, &case.case_id, requested_on)
-                    .await
-                    .map_err(from_db)?;
-                if moved {
-                    let correlation_id = correlation(incoming, &case.case_id);
-                    self.queue_call(
-                        &mut tx,
-                        &case.case_id,
-                        JobKind::Dossier,
-                        &correlation_id,
-                        "RequestDossier",
-                        b"dossier requested",
-                    )
-                    .await?;
-                }
-                tx.commit().await.map_err(from_db)?;
+                let advance = async |tx: &mut sqlx::AnyConnection| {
+                    store::request_dossier(tx, &case.case_id, requested_on).await
+                };
+                self.advance_and_call(&case.case_id, call, advance).await?;
                 tracing::info!(case_id = %case.case_id, "dossier requested from Atameken (VER-4)");
                 self.try_now(&case.case_id).await;
             }

@@ -58,24 +58,27 @@ impl Ministry {
         rex_runtime::idempotency::run(&self.db, self.clock.now(), rpc, key, request, op).await
     }
 
-    /// Queues a call to the registration service for the case, with its audit entry (action,
-    /// result), in the transaction that moved the case: the move and the call land together.
-    async fn queue_call(
+    /// In one transaction: `advance` moves the case and, if it moved, `call` is queued with its
+    /// audit entry, so the move and the call land together.
+    async fn advance_and_call(
         &self,
-        tx: &mut sqlx::AnyConnection,
         case_id: &str,
-        kind: JobKind,
-        correlation_id: &str,
-        action: &str,
-        result: &[u8],
+        call: Call<'_>,
+        advance: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<bool, sqlx::Error>,
     ) -> Result<(), Status> {
-        store::insert_job(tx, case_id, kind, correlation_id, self.ops_clock.now())
-            .await
-            .map_err(from_db)?;
-        let entry = rex_runtime::audit::entry(action, case_id, case_id.as_bytes(), result);
-        rex_runtime::audit::append(tx, &entry, self.clock.now())
-            .await
-            .map_err(from_db)
+        let mut tx = self.db.begin_write().await.map_err(from_db)?;
+        if advance(&mut tx).await.map_err(from_db)? {
+            let now = self.ops_clock.now();
+            store::insert_job(&mut tx, case_id, call.kind, &call.correlation_id, now)
+                .await
+                .map_err(from_db)?;
+            let entry =
+                rex_runtime::audit::entry(call.action, case_id, case_id.as_bytes(), call.result);
+            rex_runtime::audit::append(&mut tx, &entry, self.clock.now())
+                .await
+                .map_err(from_db)?;
+        }
+        tx.commit().await.map_err(from_db)
     }
 
     /// Tries a case's queued calls at once; whatever does not get through, the worker retries
@@ -106,9 +109,32 @@ impl Ministry {
     }
 }
 
-/// The correlation id a queued call carries: the caller's, or a new one for the case.
-fn correlation(request_id: Option<String>, case_id: &str) -> String {
-    request_id.unwrap_or_else(|| format!("case-{case_id}-{}", uuid::Uuid::new_v4().simple()))
+/// A call to the registration service that a command queues (VER-4, VER-8), and its audit
+/// entry.
+struct Call<'a> {
+    kind: JobKind,
+    correlation_id: String,
+    action: &'a str,
+    result: &'a [u8],
+}
+
+impl<'a> Call<'a> {
+    /// The call carries the caller's correlation id, or a new one for the case.
+    fn new(
+        kind: JobKind,
+        incoming: Option<String>,
+        case_id: &str,
+        (action, result): (&'a str, &'a [u8]),
+    ) -> Self {
+        let correlation_id =
+            incoming.unwrap_or_else(|| format!("case-{case_id}-{}", uuid::Uuid::new_v4().simple()));
+        Self {
+            kind,
+            correlation_id,
+            action,
+            result,
+        }
+    }
 }
 
 #[tonic::async_trait]

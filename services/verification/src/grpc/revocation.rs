@@ -3,13 +3,12 @@
 
 use rex_proto::verification::{RequestRevocationRequest, RequestRevocationResponse};
 use rex_runtime::convert::date_to_proto;
-use rex_runtime::status::from_db;
 use rex_verification_domain::{
     CaseStatus, RevocationInput, RevocationRequest, decide_request_revocation,
 };
 use tonic::Status;
 
-use super::{Refusal, correlation};
+use super::{Call, Refusal};
 use crate::ministry::Ministry;
 use crate::store::{self, JobKind};
 
@@ -34,24 +33,12 @@ impl Ministry {
                 requested_on,
                 officer_id,
             } => {
-                let mut tx = self.db.begin_write().await.map_err(from_db)?;
-                let moved =
-                    store::request_revocation(&mut tx, &case.case_id, requested_on, &officer_id)
-                        .await
-                        .map_err(from_db)?;
-                if moved {
-                    let correlation_id = correlation(incoming, &case.case_id);
-                    self.queue_call(
-                        &mut tx,
-                        &case.case_id,
-                        JobKind::Revocation,
-                        &correlation_id,
-                        "RequestRevocation",
-                        b"revocation requested",
-                    )
-                    .await?;
-                }
-                tx.commit().await.map_err(from_db)?;
+                let audit = ("RequestRevocation", b"revocation requested".as_slice());
+                let call = Call::new(JobKind::Revocation, incoming, &case.case_id, audit);
+                let advance = async |tx: &mut sqlx::AnyConnection| {
+                    store::request_revocation(tx, &case.case_id, requested_on, &officer_id).await
+                };
+                self.advance_and_call(&case.case_id, call, advance).await?;
                 tracing::info!(case_id = %case.case_id, "appeal to revoke sent to Atameken (VER-8)");
                 self.try_now(&case.case_id).await;
             }
