@@ -247,19 +247,24 @@ async fn sample_metrics(db: Db, calendar: Arc<Calendar>, clock: Arc<dyn Clock>) 
         return;
     };
     let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
-    let overdue: i64 = sqlx::query_scalar(
+    let overdue: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "SELECT COUNT(*) FROM applications WHERE status = 'RECEIVED' AND registration_due < $1",
     )
     .bind(iso(today))
     .fetch_one(&db.pool)
-    .await
-    .unwrap_or(0);
-    let soon: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE status = 'RECEIVED' AND registration_due >= $1 AND registration_due <= $2")
+    .await;
+    let soon: Result<i64, sqlx::Error> = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE status = 'RECEIVED' AND registration_due >= $1 AND registration_due <= $2")
         .bind(iso(today))
         .bind(iso(next))
         .fetch_one(&db.pool)
-        .await
-        .unwrap_or(0);
+        .await;
+    let (overdue, soon) = match (overdue, soon) {
+        (Ok(overdue), Ok(soon)) => (overdue, soon),
+        (Err(err), _) | (_, Err(err)) => {
+            rex_runtime::metrics::sample_failed("registration", "statutory_steps", &err);
+            return;
+        }
+    };
     rex_runtime::metrics::set_steps(
         "registration",
         &[

@@ -276,6 +276,31 @@ pub struct Migrations {
     pub postgres: &'static Migrator,
 }
 
+/// The tables every service keeps (outbox, idempotency, audit trail), owned here and applied
+/// before a service's own migrations as version 0.
+static PLUMBING: Migrations = Migrations {
+    sqlite: &sqlx::migrate!("migrations/sqlite"),
+    postgres: &sqlx::migrate!("migrations/postgres"),
+};
+
+impl Migrations {
+    /// The service's migrations on `backend`, after the runtime's own.
+    fn with_plumbing(&self, backend: Backend) -> Migrator {
+        let (plumbing, own) = match backend {
+            Backend::Sqlite => (PLUMBING.sqlite, self.sqlite),
+            Backend::Postgres => (PLUMBING.postgres, self.postgres),
+        };
+        let migrations: Vec<_> = plumbing.iter().chain(own.iter()).cloned().collect();
+        Migrator {
+            migrations: std::borrow::Cow::Owned(migrations),
+            ignore_missing: false,
+            // One migrating replica at a time.
+            locking: true,
+            no_tx: false,
+        }
+    }
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`) and runs the migrations.
     /// A SQLite file is created if missing, in WAL mode with full durability.
@@ -288,10 +313,7 @@ impl Db {
     /// Runs the migrations this version knows, after refusing a database that a newer version
     /// has migrated past them (it could not read it safely).
     pub async fn migrate(&self, migrations: &Migrations) -> anyhow::Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => migrations.sqlite,
-            Backend::Postgres => migrations.postgres,
-        };
+        let migrator = migrations.with_plumbing(self.backend);
         let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         // The table exists once any migration ran; before that there is nothing to compare.
         let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")

@@ -22,6 +22,7 @@ pub struct Metrics {
     pub outbox_oldest_age_seconds: IntGaugeVec,
     pub statutory_steps: IntGaugeVec,
     pub db_pool_connections: IntGaugeVec,
+    pub sample_errors: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -68,6 +69,13 @@ fn build() -> prometheus::Result<Metrics> {
         ),
         &["service", "rule", "state"],
     )?;
+    let sample_errors = IntCounterVec::new(
+        Opts::new(
+            "rex_metrics_sample_errors_total",
+            "samples that could not be taken (the gauge keeps its last value)",
+        ),
+        &["service", "what"],
+    )?;
     let db_pool_connections = IntGaugeVec::new(
         Opts::new(
             "rex_db_pool_connections",
@@ -81,6 +89,7 @@ fn build() -> prometheus::Result<Metrics> {
     registry.register(Box::new(outbox_oldest_age_seconds.clone()))?;
     registry.register(Box::new(statutory_steps.clone()))?;
     registry.register(Box::new(db_pool_connections.clone()))?;
+    registry.register(Box::new(sample_errors.clone()))?;
     Ok(Metrics {
         registry,
         rpc_requests,
@@ -89,6 +98,7 @@ fn build() -> prometheus::Result<Metrics> {
         outbox_oldest_age_seconds,
         statutory_steps,
         db_pool_connections,
+        sample_errors,
     })
 }
 
@@ -235,14 +245,26 @@ pub async fn sample_outbox_and_pool(service: &str, db: &Db) {
         sqlx::query_as("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE sent_at IS NULL")
             .fetch_one(&db.pool)
             .await;
-    if let Ok((count, oldest)) = pending {
-        m.outbox_pending.with_label_values(&[service]).set(count);
-        let age = oldest
-            .and_then(|t| crate::convert::instant_from_db(&t).ok())
-            .map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
-        m.outbox_oldest_age_seconds
-            .with_label_values(&[service])
-            .set(age);
+    match pending {
+        Ok((count, oldest)) => {
+            m.outbox_pending.with_label_values(&[service]).set(count);
+            let age = oldest
+                .and_then(|t| crate::convert::instant_from_db(&t).ok())
+                .map_or(0, |t| (chrono::Utc::now() - t).num_seconds().max(0));
+            m.outbox_oldest_age_seconds
+                .with_label_values(&[service])
+                .set(age);
+        }
+        Err(err) => sample_failed(service, "outbox", &err),
+    }
+}
+
+/// A sample that could not be taken: logged and counted, and its gauge left as it was, so a
+/// database failure never reads as "nothing pending".
+pub fn sample_failed(service: &str, what: &str, err: &dyn std::fmt::Display) {
+    tracing::warn!(service, what, error = %err, "metrics sample failed");
+    if let Some(m) = METRICS.as_ref() {
+        m.sample_errors.with_label_values(&[service, what]).inc();
     }
 }
 

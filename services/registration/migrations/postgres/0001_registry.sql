@@ -113,41 +113,12 @@ CREATE TABLE authorized_persons (
     updated_at   TEXT NOT NULL
 );
 
--- Notice obligations, written in the same transaction as the change that causes them; the
--- notification relay delivers them (issue #5).
-CREATE TABLE outbox (
-    outbox_id        TEXT PRIMARY KEY,
-    idempotency_key  TEXT NOT NULL UNIQUE,
-    kind             TEXT NOT NULL,
-    rule_id          TEXT NOT NULL,
-    recipient        TEXT NOT NULL,
-    recipient_email  TEXT NOT NULL,
-    channel          TEXT NOT NULL,
-    primary_language TEXT NOT NULL,
-    facts            TEXT NOT NULL,             -- JSON object of strings
-    due_on           TEXT NOT NULL,
-    created_at       TEXT NOT NULL,
-    attempts         BIGINT NOT NULL DEFAULT 0,
-    next_attempt_at  TEXT NOT NULL,
-    sent_at          TEXT,
-    last_error       TEXT
-);
-CREATE INDEX outbox_pending ON outbox (sent_at, next_attempt_at);
-
 -- VER-5: each dossier request, so that Atameken can show it answered.
 CREATE TABLE dossier_requests (
     request_id          TEXT PRIMARY KEY,
     registration_number TEXT NOT NULL,
     case_reference      TEXT NOT NULL,
     requested_at        TEXT NOT NULL
-);
-
-CREATE TABLE idempotency (
-    idempotency_key TEXT PRIMARY KEY,
-    rpc             TEXT NOT NULL,
-    request_sha256  TEXT NOT NULL,
-    response        BYTEA NOT NULL,
-    created_at      TEXT NOT NULL
 );
 
 -- RET-1: what the retention job removed, and when.

@@ -59,29 +59,3 @@ CREATE TABLE step_marks (
     PRIMARY KEY (case_id, rule_id, due_on, kind)
 );
 
-CREATE TABLE outbox (
-    outbox_id        TEXT PRIMARY KEY,
-    idempotency_key  TEXT NOT NULL UNIQUE,
-    kind             TEXT NOT NULL,
-    rule_id          TEXT NOT NULL,
-    recipient        TEXT NOT NULL,
-    recipient_email  TEXT NOT NULL,
-    channel          TEXT NOT NULL,
-    primary_language TEXT NOT NULL,
-    facts            TEXT NOT NULL,
-    due_on           TEXT NOT NULL,
-    created_at       TEXT NOT NULL,
-    attempts         BIGINT NOT NULL DEFAULT 0,
-    next_attempt_at  TEXT NOT NULL,
-    sent_at          TEXT,
-    last_error       TEXT
-);
-CREATE INDEX outbox_pending ON outbox (sent_at, next_attempt_at);
-
-CREATE TABLE idempotency (
-    idempotency_key TEXT PRIMARY KEY,
-    rpc             TEXT NOT NULL,
-    request_sha256  TEXT NOT NULL,
-    response        BYTEA NOT NULL,
-    created_at      TEXT NOT NULL
-);
