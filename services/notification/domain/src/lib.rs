@@ -19,4 +19,5 @@ pub use error::{FieldError, NotificationError};
 pub use kinds::{Channel, DeliveryState, Language, NoticeKind, UnknownName};
 pub use notice::{AuditFact, Event, Notice};
 pub use render::{Rendered, Templates};
-pub use send::{SendDecision, SendInput, SendRequest};
+pub use request::{SendInput, SendRequest};
+pub use send::SendDecision;

@@ -8,7 +8,7 @@ use minijinja::{Environment, UndefinedBehavior};
 
 use crate::error::NotificationError;
 use crate::kinds::{Language, NoticeKind};
-use crate::send::SendInput;
+use crate::request::SendInput;
 
 /// The templates shipped with the release. The files stay in the service's `templates/`, where
 /// operators look for the ones they may replace.

@@ -7,7 +7,7 @@ use crate::error::NotificationError;
 use crate::kinds::{Channel, DeliveryState};
 use crate::notice::{AuditFact, Event, Notice};
 use crate::render::Rendered;
-pub use crate::request::{SendInput, SendRequest};
+use crate::request::SendInput;
 use crate::retention;
 
 /// What the edge gives a new notice: its id, and the hash of the request that asks for it.
