@@ -77,6 +77,16 @@ impl Case {
             revocation_requested_on: self.revocation_requested_on,
         }
     }
+
+    /// The revocation date the Ministry asked for (VER-8: the day the appeal was sent), once
+    /// Atameken has answered the appeal.
+    pub fn revoked_on(&self) -> Option<NaiveDate> {
+        if self.status == CaseStatus::Closed {
+            self.revocation_requested_on
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]

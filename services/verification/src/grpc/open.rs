@@ -59,9 +59,7 @@ impl Ministry {
                 .await
                 .map_err(from_db)?
                 .ok_or(s)?;
-                Ok(OpenCaseResponse {
-                    case: Some(self.case_proto(&existing)?),
-                })
+                self.answer_open(existing)
             }
             other => other,
         }

@@ -3,9 +3,7 @@
 
 use rex_proto::verification::{RequestRevocationRequest, RequestRevocationResponse};
 use rex_runtime::convert::date_to_proto;
-use rex_verification_domain::{
-    CaseStatus, RevocationInput, RevocationRequest, decide_request_revocation,
-};
+use rex_verification_domain::{RevocationInput, RevocationRequest, decide_request_revocation};
 use tonic::Status;
 
 use super::{Call, Refusal};
@@ -46,15 +44,9 @@ impl Ministry {
             RevocationRequest::Nothing => {}
         }
         let row = self.load_now(&case.case_id).await?;
-        // Revoked on the day the appeal was sent, once Atameken has answered.
-        let revoked_on = if row.case.status == CaseStatus::Closed {
-            row.case.revocation_requested_on.map(date_to_proto)
-        } else {
-            None
-        };
         Ok(RequestRevocationResponse {
             case: Some(self.case_proto(&row)?),
-            revoked_on,
+            revoked_on: row.case.revoked_on().map(date_to_proto),
         })
     }
 }

@@ -280,3 +280,18 @@ fn ver_8_the_appeal_follows_a_negative_conclusion() {
         assert_eq!(result, expected, "{status} {outcome:?}");
     }
 }
+
+#[test]
+fn ver_8_revoked_on_the_day_the_appeal_was_sent_once_atameken_answered() {
+    let cases = [
+        (CaseStatus::RevocationRequested, None),
+        (CaseStatus::Closed, Some(d("2026-03-19"))),
+    ];
+    for (status, revoked_on) in cases {
+        let case = Case {
+            revocation_requested_on: Some(d("2026-03-19")),
+            ..Case::fixture(status)
+        };
+        assert_eq!(case.revoked_on(), revoked_on, "{status}");
+    }
+}
