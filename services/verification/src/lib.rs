@@ -8,6 +8,9 @@ pub mod store;
 mod wire;
 pub mod worker;
 
+/// Who may call each RPC (the runtime enforces it before any handler).
+pub use grpc::access::ACCESS;
+
 /// The law of Order 358-NK, from its own crate.
 pub use rex_verification_domain as domain;
 
@@ -134,6 +137,7 @@ pub async fn serve(
         settings.grace,
         settings.auth.clone(),
         settings.tls.clone(),
+        grpc::access::ACCESS,
     )
     .await;
     worker.abort();

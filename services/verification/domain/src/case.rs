@@ -94,36 +94,25 @@ impl Case {
     /// A case of Norway's request NO-1 on KZREX002190320260017, received 19 March 2026, in
     /// `status`.
     pub(crate) fn fixture(status: CaseStatus) -> Case {
+        use crate::decide::{Opened, decide_open};
+        use crate::input::{NewCase, OfficerId};
+
         let received_at = DateTime::parse_from_rfc3339("2026-03-19T04:00:00Z")
             .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default();
-        Case {
-            case_id: "MTI-VER-1".into(),
+            .unwrap();
+        let request = NewCase {
             requesting_country: Country::No,
             foreign_reference: "NO-1".into(),
-            registration_number: "KZREX002190320260017".into(),
+            registration_number: "KZREX002190320260017".parse().unwrap(),
+            subject: String::new(),
+            responsible_officer_id: OfficerId::parse("MTI-7").unwrap(),
             received_at,
             received_on: received_at.date_naive(),
-            subject: String::new(),
-            responsible_officer_id: "MTI-7".into(),
-            status,
-            opened_at: received_at,
-            dossier_requested_on: None,
-            dossier_received_on: None,
-            dossier_finding: String::new(),
-            checked_on: None,
-            checked_by: String::new(),
-            checked_at: None,
-            check_findings: Vec::new(),
-            concluded_on: None,
-            outcome: None,
-            conclusion_text: String::new(),
-            concluded_by: String::new(),
-            conclusion_json: None,
-            conclusion_html: None,
-            revocation_requested_on: None,
-            revocation_officer_id: String::new(),
-            revocation_answer: String::new(),
-        }
+        };
+        let Ok(Opened::New(case)) = decide_open(None, &request, "MTI-VER-1".into(), received_at)
+        else {
+            panic!("a new request opens a case");
+        };
+        Case { status, ..*case }
     }
 }

@@ -1,6 +1,7 @@
 //! The gRPC edge: each RPC converts its request into domain types, loads the case, asks the
 //! domain to decide, stores the effects and answers. One file per RPC or small group.
 
+pub mod access;
 mod answer;
 mod check;
 mod conclusion;
