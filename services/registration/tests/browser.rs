@@ -5,9 +5,7 @@
 //! Selenium in the tests' Python environment.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::*;
+use rex_testkit::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reg_5_12_public_pages_work_in_a_real_browser() {
@@ -20,7 +18,7 @@ async fn reg_5_12_public_pages_work_in_a_real_browser() {
         );
         return;
     };
-    let mut s = start(Backend::Sqlite).await.unwrap();
+    let mut s = spawn_registration(Backend::Sqlite).await;
     let (valid, _, revoked) = s.public_registry().await;
     let shots =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");

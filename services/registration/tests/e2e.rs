@@ -3,11 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::*;
 use rex_proto::common::{DocumentKind, ImportingCountry, Money};
 use rex_proto::registration::*;
+use rex_testkit::*;
 use tonic::Code;
 
 fn violations(status: &tonic::Status) -> Vec<(String, String)> {
@@ -25,7 +23,9 @@ fn violations(status: &tonic::Status) -> Vec<(String, String)> {
 
 // ---- REG-2..4: application No. 1 ---------------------------------------------------------------
 
-async fn reg_2_paper_application_is_stored_with_documents_and_due_dates(mut s: Suite) {
+async fn reg_2_paper_application_is_stored_with_documents_and_due_dates(
+    mut s: RegistrationService,
+) {
     let form = form(0, SubmissionChannel::Paper, morning(d("2026-03-19")));
     let content = form.documents[0].content.clone();
     let r = s.submit(form).await;
@@ -74,10 +74,10 @@ async fn reg_2_paper_application_is_stored_with_documents_and_due_dates(mut s: S
         "RET-1: 5 years from receipt"
     );
 }
-on_both_backends!(reg_2_paper_application_is_stored_with_documents_and_due_dates);
+on_both_backends!(spawn_registration => reg_2_paper_application_is_stored_with_documents_and_due_dates);
 
 async fn reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored(
-    mut s: Suite,
+    mut s: RegistrationService,
 ) {
     let mut f = form(0, SubmissionChannel::Electronic, morning(d("2026-03-19")));
     f.data.as_mut().unwrap().exporter.as_mut().unwrap().tin = "110340517505".into();
@@ -95,12 +95,10 @@ async fn reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_no
     assert_eq!(s.count("applications").await, 0);
     assert_eq!(s.count("documents").await, 0);
 }
-on_both_backends!(
-    reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored
-);
+on_both_backends!(spawn_registration => reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored);
 
 async fn reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule(
-    mut s: Suite,
+    mut s: RegistrationService,
 ) {
     let mut f = form(1, SubmissionChannel::Paper, morning(d("2026-03-19")));
     let data = f.data.as_mut().unwrap();
@@ -173,11 +171,9 @@ async fn reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_b
         err.message()
     );
 }
-on_both_backends!(
-    reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule
-);
+on_both_backends!(spawn_registration => reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule);
 
-async fn reg_2_hs_chapters_only_when_over_20_headings(mut s: Suite) {
+async fn reg_2_hs_chapters_only_when_over_20_headings(mut s: RegistrationService) {
     let mut f = form(2, SubmissionChannel::Paper, morning(d("2026-03-19")));
     let data = f.data.as_mut().unwrap();
     data.goods[0].hs_code = "72".into();
@@ -195,9 +191,11 @@ async fn reg_2_hs_chapters_only_when_over_20_headings(mut s: Suite) {
         ("form.data.hs_heading_count", "REG-2")
     );
 }
-on_both_backends!(reg_2_hs_chapters_only_when_over_20_headings);
+on_both_backends!(spawn_registration => reg_2_hs_chapters_only_when_over_20_headings);
 
-async fn bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored(mut s: Suite) {
+async fn bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored(
+    mut s: RegistrationService,
+) {
     let base = form(0, SubmissionChannel::Paper, morning(d("2026-03-19")));
     let cases: Vec<(&str, ApplicationForm, &str)> = vec![
         (
@@ -312,11 +310,11 @@ async fn bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored
     assert_eq!(s.count("applications").await, 0);
     assert_eq!(s.count("documents").await, 0);
 }
-on_both_backends!(bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored);
+on_both_backends!(spawn_registration => bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored);
 
 // ---- REG-6..8: registration ----------------------------------------------------------------------
 
-async fn reg_7_number_has_branch_date_and_sequence_and_reg_6_8(mut s: Suite) {
+async fn reg_7_number_has_branch_date_and_sequence_and_reg_6_8(mut s: RegistrationService) {
     s.authorized_person().await;
     s.set_today("2026-03-20");
     let reg = s.registered(0, "2026-03-19").await;
@@ -369,9 +367,9 @@ async fn reg_7_number_has_branch_date_and_sequence_and_reg_6_8(mut s: Suite) {
         .into_inner();
     assert_eq!(apps.applications.len(), 2);
 }
-on_both_backends!(reg_7_number_has_branch_date_and_sequence_and_reg_6_8);
+on_both_backends!(spawn_registration => reg_7_number_has_branch_date_and_sequence_and_reg_6_8);
 
-async fn reg_7_concurrent_officers_never_get_the_same_number(mut s: Suite) {
+async fn reg_7_concurrent_officers_never_get_the_same_number(mut s: RegistrationService) {
     s.authorized_person().await;
     let mut ids = Vec::new();
     for i in 0..10 {
@@ -405,9 +403,9 @@ async fn reg_7_concurrent_officers_never_get_the_same_number(mut s: Suite) {
     sequences.sort();
     assert_eq!(sequences, (1..=10).collect::<Vec<u32>>(), "{numbers:?}");
 }
-on_both_backends!(reg_7_concurrent_officers_never_get_the_same_number);
+on_both_backends!(spawn_registration => reg_7_concurrent_officers_never_get_the_same_number);
 
-async fn reg_7_sequence_used_up_is_resource_exhausted(mut s: Suite) {
+async fn reg_7_sequence_used_up_is_resource_exhausted(mut s: RegistrationService) {
     s.authorized_person().await;
     {
         let mut conn = s.db.pool.acquire().await.unwrap();
@@ -449,9 +447,9 @@ async fn reg_7_sequence_used_up_is_resource_exhausted(mut s: Suite) {
         "nothing changed"
     );
 }
-on_both_backends!(reg_7_sequence_used_up_is_resource_exhausted);
+on_both_backends!(spawn_registration => reg_7_sequence_used_up_is_resource_exhausted);
 
-async fn reg_6_only_an_active_authorized_person_registers(mut s: Suite) {
+async fn reg_6_only_an_active_authorized_person_registers(mut s: RegistrationService) {
     let app = s
         .submit(form(0, SubmissionChannel::Paper, morning(d("2026-03-19"))))
         .await
@@ -469,11 +467,13 @@ async fn reg_6_only_an_active_authorized_person_registers(mut s: Suite) {
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert!(err.message().contains("REG-13"), "{}", err.message());
 }
-on_both_backends!(reg_6_only_an_active_authorized_person_registers);
+on_both_backends!(spawn_registration => reg_6_only_an_active_authorized_person_registers);
 
 // ---- REG-9, REG-10 -------------------------------------------------------------------------------
 
-async fn reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days(mut s: Suite) {
+async fn reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days(
+    mut s: RegistrationService,
+) {
     let app = s
         .submit(form(
             3,
@@ -551,9 +551,9 @@ async fn reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days(mut 
         bad.message()
     );
 }
-on_both_backends!(reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days);
+on_both_backends!(spawn_registration => reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days);
 
-async fn reg_10_an_exporter_is_registered_once(mut s: Suite) {
+async fn reg_10_an_exporter_is_registered_once(mut s: RegistrationService) {
     s.authorized_person().await;
     let reg = s.registered(0, "2026-03-19").await;
     // Electronic: refused at the door.
@@ -587,11 +587,11 @@ async fn reg_10_an_exporter_is_registered_once(mut s: Suite) {
         app.findings
     );
 }
-on_both_backends!(reg_10_an_exporter_is_registered_once);
+on_both_backends!(spawn_registration => reg_10_an_exporter_is_registered_once);
 
 // ---- REV-1..5 -------------------------------------------------------------------------------------
 
-async fn rev_1_2_revocation_by_the_ministry_and_the_public_lookup(mut s: Suite) {
+async fn rev_1_2_revocation_by_the_ministry_and_the_public_lookup(mut s: RegistrationService) {
     s.authorized_person().await;
     let reg = s.registered(0, "2026-03-19").await;
     let number = reg.registration_number.clone();
@@ -700,10 +700,10 @@ async fn rev_1_2_revocation_by_the_ministry_and_the_public_lookup(mut s: Suite) 
         .unwrap_err();
     assert_eq!(twice.code(), Code::FailedPrecondition);
 }
-on_both_backends!(rev_1_2_revocation_by_the_ministry_and_the_public_lookup);
+on_both_backends!(spawn_registration => rev_1_2_revocation_by_the_ministry_and_the_public_lookup);
 
 async fn rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_one_back(
-    mut s: Suite,
+    mut s: RegistrationService,
 ) {
     s.authorized_person().await;
     let first = s.registered(0, "2026-03-19").await.registration_number;
@@ -778,11 +778,11 @@ async fn rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_on
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert!(err.message().contains("REG-10"), "{}", err.message());
 }
-on_both_backends!(rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_one_back);
+on_both_backends!(spawn_registration => rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_one_back);
 
 // ---- REG-5: public lookup --------------------------------------------------------------------------
 
-async fn reg_5_lookup_publishes_only_what_the_exporter_consented_to(mut s: Suite) {
+async fn reg_5_lookup_publishes_only_what_the_exporter_consented_to(mut s: RegistrationService) {
     s.authorized_person().await;
     let consented = s.registered(0, "2026-03-19").await.registration_number;
     let withheld = s.registered(1, "2026-03-19").await.registration_number;
@@ -830,11 +830,13 @@ async fn reg_5_lookup_publishes_only_what_the_exporter_consented_to(mut s: Suite
         .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound);
 }
-on_both_backends!(reg_5_lookup_publishes_only_what_the_exporter_consented_to);
+on_both_backends!(spawn_registration => reg_5_lookup_publishes_only_what_the_exporter_consented_to);
 
 // ---- CHG-1..3 ---------------------------------------------------------------------------------------
 
-async fn chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days(mut s: Suite) {
+async fn chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days(
+    mut s: RegistrationService,
+) {
     s.authorized_person().await;
     let number = s.registered(0, "2026-03-19").await.registration_number;
     s.set_today("2026-04-10");
@@ -905,9 +907,11 @@ async fn chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days(mut 
         .unwrap();
     assert_eq!((n.rule_id.as_str(), n.due_on), ("CHG-2", d("2026-04-19")));
 }
-on_both_backends!(chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days);
+on_both_backends!(spawn_registration => chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days);
 
-async fn chg_1_3_a_name_change_needs_documents_and_is_refused_without_them(mut s: Suite) {
+async fn chg_1_3_a_name_change_needs_documents_and_is_refused_without_them(
+    mut s: RegistrationService,
+) {
     s.authorized_person().await;
     let number = s.registered(0, "2026-03-19").await.registration_number;
     let mut proposed = data(0);
@@ -1002,11 +1006,13 @@ async fn chg_1_3_a_name_change_needs_documents_and_is_refused_without_them(mut s
         .unwrap_err();
     assert_eq!(none.code(), Code::InvalidArgument);
 }
-on_both_backends!(chg_1_3_a_name_change_needs_documents_and_is_refused_without_them);
+on_both_backends!(spawn_registration => chg_1_3_a_name_change_needs_documents_and_is_refused_without_them);
 
 // ---- VER-4/5: dossier --------------------------------------------------------------------------
 
-async fn ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney(mut s: Suite) {
+async fn ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney(
+    mut s: RegistrationService,
+) {
     s.authorized_person().await;
     let mut f = form(4, SubmissionChannel::Paper, morning(d("2026-03-19")));
     f.documents.push(document(
@@ -1044,11 +1050,11 @@ async fn ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney(m
     assert_eq!(form.undertakings.unwrap().signatory_name, "A. Director");
     assert_eq!(s.count("dossier_requests").await, 1);
 }
-on_both_backends!(ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney);
+on_both_backends!(spawn_registration => ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney);
 
 // ---- REG-12: statements on origin ----------------------------------------------------------------
 
-async fn reg_12_statement_threshold_number_and_dates(mut s: Suite) {
+async fn reg_12_statement_threshold_number_and_dates(mut s: RegistrationService) {
     s.authorized_person().await;
     let number = s.registered(0, "2026-03-19").await.registration_number;
     let check = |country: ImportingCountry,
@@ -1269,11 +1275,13 @@ async fn reg_12_statement_threshold_number_and_dates(mut s: Suite) {
         .into_inner();
     assert_eq!(reasons(&r), vec![StatementReason::NumberValid as i32]);
 }
-on_both_backends!(reg_12_statement_threshold_number_and_dates);
+on_both_backends!(spawn_registration => reg_12_statement_threshold_number_and_dates);
 
 // ---- REG-13 --------------------------------------------------------------------------------------
 
-async fn reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry(mut s: Suite) {
+async fn reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry(
+    mut s: RegistrationService,
+) {
     s.authorized_person().await;
     s.authorized_person().await; // the same details again: no change, no notice
     let mut person = s
@@ -1324,11 +1332,11 @@ async fn reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry(m
             .is_empty()
     );
 }
-on_both_backends!(reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry);
+on_both_backends!(spawn_registration => reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry);
 
 // ---- Idempotency -------------------------------------------------------------------------------------
 
-async fn idempotency_same_key_same_request_returns_the_first_result(mut s: Suite) {
+async fn idempotency_same_key_same_request_returns_the_first_result(mut s: RegistrationService) {
     let request = SubmitApplicationRequest {
         idempotency_key: "bus-42".into(),
         form: Some(form(0, SubmissionChannel::Paper, morning(d("2026-03-19")))),
@@ -1355,11 +1363,11 @@ async fn idempotency_same_key_same_request_returns_the_first_result(mut s: Suite
     assert_eq!(err.code(), Code::AlreadyExists);
     assert_eq!(s.count("applications").await, 1);
 }
-on_both_backends!(idempotency_same_key_same_request_returns_the_first_result);
+on_both_backends!(spawn_registration => idempotency_same_key_same_request_returns_the_first_result);
 
 // ---- RET-1 ---------------------------------------------------------------------------------------------
 
-async fn ret_1_documents_are_removed_only_after_5_years(mut s: Suite) {
+async fn ret_1_documents_are_removed_only_after_5_years(mut s: RegistrationService) {
     s.authorized_person().await;
     s.registered(0, "2026-03-19").await;
     let clock = s.clock.clone();
@@ -1402,13 +1410,13 @@ async fn ret_1_documents_are_removed_only_after_5_years(mut s: Suite) {
         "the run that removed something is logged"
     );
 }
-on_both_backends!(ret_1_documents_are_removed_only_after_5_years);
+on_both_backends!(spawn_registration => ret_1_documents_are_removed_only_after_5_years);
 
 // ---- Health and reflection ----------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_reports_serving_for_standard_clients() {
-    let s = start(Backend::Sqlite).await.unwrap();
+    let s = spawn_registration(Backend::Sqlite).await;
     let channel = tonic::transport::Channel::from_shared(format!("http://{}", s.addr))
         .unwrap()
         .connect()
@@ -1430,7 +1438,7 @@ async fn health_reports_serving_for_standard_clients() {
 
 // ---- REG-11, listings ------------------------------------------------------------------------------
 
-async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: Suite) {
+async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: RegistrationService) {
     s.authorized_person().await;
     let reg = s.registered(0, "2026-03-19").await;
     let full = s
@@ -1464,7 +1472,7 @@ async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: Suite) {
         .await
         .application
         .unwrap();
-    let overdue = |s: &mut Suite| {
+    let overdue = |s: &mut RegistrationService| {
         let mut client = s.client.clone();
         async move {
             client
@@ -1520,11 +1528,11 @@ async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: Suite) {
         .into_inner();
     assert_eq!(by_tin.applications.len(), 1);
 }
-on_both_backends!(reg_11_no_expiry_and_overdue_applications_are_listed);
+on_both_backends!(spawn_registration => reg_11_no_expiry_and_overdue_applications_are_listed);
 
 // ---- Audit trail ------------------------------------------------------------------------------
 
-async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: Suite) {
+async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: RegistrationService) {
     use rex_runtime::audit::{Verdict, verify};
     s.authorized_person().await;
     s.registered(0, "2026-03-19").await;
@@ -1565,11 +1573,13 @@ async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: Suite) {
         other => panic!("tampering not found: {other:?}"),
     }
 }
-on_both_backends!(audit_trail_is_chained_and_a_tampered_row_is_found);
+on_both_backends!(spawn_registration => audit_trail_is_chained_and_a_tampered_row_is_found);
 
 // ---- Migrations ----------------------------------------------------------------------------------
 
-async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(s: Suite) {
+async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
+    s: RegistrationService,
+) {
     let insert = match s.db.backend {
         rex_runtime::db::Backend::Sqlite => {
             "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
@@ -1591,12 +1601,12 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
         "{err}"
     );
 }
-on_both_backends!(a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message);
+on_both_backends!(spawn_registration => a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message);
 
 /// The public lookup answers from memory; each write must show in the very next lookup.
-async fn rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once(mut s: Suite) {
+async fn rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once(mut s: RegistrationService) {
     s.authorized_person().await;
-    let lookup = async |s: &mut Suite, number: &str| {
+    let lookup = async |s: &mut RegistrationService, number: &str| {
         s.client
             .lookup_registration(LookupRegistrationRequest {
                 registration_number: number.into(),
@@ -1700,4 +1710,4 @@ async fn rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once(mut s: Suite) {
     assert_eq!(back.status, LookupStatus::Valid as i32);
     assert_eq!(back.revoked_on, None);
 }
-on_both_backends!(rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once);
+on_both_backends!(spawn_registration => rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once);

@@ -2,29 +2,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::*;
 use rex_proto::registration::*;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-async fn scrape(addr: std::net::SocketAddr) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
-    out
-}
+use rex_testkit::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_rpcs_by_method_and_code_and_show_the_outbox_and_statutory_steps() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let metrics_addr = listener.local_addr().unwrap();
     tokio::spawn(rex_runtime::metrics::serve(listener));
-    let mut s = start(Backend::Sqlite).await.unwrap();
+    let mut s = spawn_registration(Backend::Sqlite).await;
     s.authorized_person().await;
     s.registered(0, "2026-03-19").await;
     // An application waiting past its REG-6 due date (31 March) on 1 April.
@@ -44,7 +30,7 @@ async fn metrics_count_rpcs_by_method_and_code_and_show_the_outbox_and_statutory
         .submit_application(SubmitApplicationRequest::default())
         .await;
     assert!(bad.is_err());
-    let text = scrape(metrics_addr).await;
+    let text = rex_testkit::http::get_raw(metrics_addr, "/metrics").await;
     for expected in [
         "rex_rpc_requests_total{code=\"OK\",method=\"/rex.registration.v1.RegistrationService/RegisterExporter\"} 1",
         "rex_rpc_requests_total{code=\"NOT_FOUND\",method=\"/rex.registration.v1.RegistrationService/LookupRegistration\"} 1",

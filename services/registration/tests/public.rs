@@ -2,11 +2,9 @@
 //! sockets (issue #9), on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::*;
 use rex_proto::common::{ImportingCountry, Money};
 use rex_proto::registration::*;
+use rex_testkit::*;
 use serde_json::{Value, json};
 use tonic::Code;
 
@@ -36,7 +34,7 @@ fn statement_item(number: &str, amount: &str) -> BulkCheck {
 
 /// 10,000 items: valid, revoked, unknown, malformed and duplicate numbers, and statements;
 /// one answer per item in order, duplicates checked once, a malformed item failing alone.
-async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Suite) {
+async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: RegistrationService) {
     let (valid, _, revoked) = s.public_registry().await;
     let mut items = Vec::new();
     let mut expected = Vec::new();
@@ -110,9 +108,11 @@ async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Suite) 
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("10000"), "{}", err.message());
 }
-on_both_backends!(reg_5_12_bulk_check_of_10000_items_answers_each_in_order);
+on_both_backends!(spawn_registration => reg_5_12_bulk_check_of_10000_items_answers_each_in_order);
 
-async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(mut s: Suite) {
+async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(
+    mut s: RegistrationService,
+) {
     let (valid, unpublished, revoked) = s.public_registry().await;
     let api = s.public_addr;
     let get = async |path: &str| {
@@ -238,9 +238,9 @@ async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(mut s
         assert!(yaml.contains(path), "{path} missing from openapi.yaml");
     }
 }
-on_both_backends!(reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart);
+on_both_backends!(spawn_registration => reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart);
 
-async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: Suite) {
+async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: RegistrationService) {
     let (valid, _, revoked) = s.public_registry().await;
     let page = async |path: &str| http(s.public_addr, "GET", path, None).await;
     let (status, html) = page(&format!("/kk/?q={revoked}&as_of=2026-06-20")).await;
@@ -276,7 +276,7 @@ async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: Suite) {
     assert_eq!(status, 200);
     assert!(html.contains("KZREX002190320260001"));
 }
-on_both_backends!(reg_5_pages_answer_in_kazakh_russian_and_english);
+on_both_backends!(spawn_registration => reg_5_pages_answer_in_kazakh_russian_and_english);
 
 /// "The registry is unreachable" is neither "unknown" nor "revoked": 503 and its own words.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -354,40 +354,24 @@ fn reg_5_the_openapi_description_is_valid() {
 /// court's reinstatement (REV-5).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rev_1_5_a_revocation_through_one_replica_shows_at_once_on_another() {
-    let Some(mut a) = start(Backend::Postgres).await else {
+    if !Backend::Postgres.available() {
         return;
-    };
+    }
+    let mut a = spawn_registration(Backend::Postgres).await;
     let (valid, _, _) = a.public_registry().await;
     // Replica B: the same database, its own lookup cache.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let b_addr = listener.local_addr().unwrap();
     let options = rex_registration::Options {
-        database_url: a.database_url.clone(),
-        calendar: std::sync::Arc::new(rex_calendar::Calendar::official().unwrap()),
-        clock: a.clock.clone(),
         grace: std::time::Duration::from_millis(100),
-        notification_url: None,
-        auth: None,
-        service_token: None,
-        tls: None,
-        lookup_cache_mb: Some(16),
-        public_listen: None,
+        ..a.options_of_this()
     };
     tokio::spawn(rex_registration::serve_with(
         listener,
         options,
         std::future::pending(),
     ));
-    let channel = loop {
-        if let Ok(c) = tonic::transport::Channel::from_shared(format!("http://{b_addr}"))
-            .unwrap()
-            .connect()
-            .await
-        {
-            break c;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let channel = rex_testkit::channel(b_addr);
     let mut b = registration_service_client::RegistrationServiceClient::new(channel);
     let status_on_b = async |b: &mut registration_service_client::RegistrationServiceClient<
         tonic::transport::Channel,

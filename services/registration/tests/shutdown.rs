@@ -3,15 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
 use rex_proto::common::DocumentKind;
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
 use rex_proto::registration::*;
+use rex_testkit::*;
 use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;

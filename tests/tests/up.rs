@@ -3,16 +3,19 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use rex_proto::registration::LookupRegistrationRequest;
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
 
-#[tokio::test]
-async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+fn rex_suite() -> Command {
+    Command::new(rex_testkit::cargo_bin("rex-suite", "rex-suite"))
+}
+
+/// `rex-suite up` with every port 0 and its data in `data`; its stdout, one line per service.
+fn up(data: &Path) -> (Child, std::io::Lines<BufReader<ChildStdout>>) {
+    let mut child = rex_suite()
         .args([
             "up",
             "--registration-port",
@@ -25,12 +28,20 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
             "0",
             "--data-dir",
         ])
-        .arg(&data)
+        .arg(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines)
+}
+
+#[tokio::test]
+async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut child, mut lines) = up(&data);
     let first = lines.next().unwrap().unwrap();
     let addr = first.split_whitespace().nth(1).unwrap().to_owned();
     assert!(addr.starts_with("127.0.0.1:"), "{first}");
@@ -147,7 +158,7 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
 
 #[test]
 fn up_refuses_a_non_loopback_host() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+    let out = rex_suite()
         .args(["up", "--host", "0.0.0.0", "--registration-port", "0"])
         .output()
         .unwrap();
@@ -158,42 +169,10 @@ fn up_refuses_a_non_loopback_host() {
 /// The README's walkthrough, run with Python grpcio over reflection against `rex-suite up`.
 #[tokio::test]
 async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let python = match std::env::var_os("REX_CROSSCHECK_PYTHON") {
-        Some(p) => std::path::PathBuf::from(p),
-        None => {
-            let out = Command::new("bash")
-                .arg(root.join(".ci/python-env"))
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            std::path::PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
-        }
-    };
+    let root = rex_testkit::workspace();
+    let python = rex_testkit::python();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
-        .args([
-            "up",
-            "--registration-port",
-            "0",
-            "--verification-port",
-            "0",
-            "--notification-port",
-            "0",
-            "--public-port",
-            "0",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut child, mut lines) = up(dir.path());
     let addr = lines
         .next()
         .unwrap()
@@ -202,7 +181,7 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         .nth(1)
         .unwrap()
         .to_owned();
-    let token = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+    let token = rex_suite()
         .args([
             "token",
             "--role",
@@ -252,7 +231,7 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         "statement checked"
     );
     // Every change the walkthrough made is in the registry's audit trail, and the chain holds.
-    let audit = Command::new(env!("CARGO_BIN_EXE_rex-suite"))
+    let audit = rex_suite()
         .args(["audit-verify", "--database-url"])
         .arg(format!("sqlite://{}/registration.db", dir.path().display()))
         .output()

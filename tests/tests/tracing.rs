@@ -12,11 +12,11 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use rex_calendar::{Calendar, SystemClock};
-use rex_proto::registration::registration_service_client::RegistrationServiceClient;
+use rex_calendar::Clock;
 use rex_proto::registration::*;
-use rex_proto::verification::verification_service_client::VerificationServiceClient;
 use rex_proto::verification::*;
+use rex_testkit::scenario::open_case;
+use rex_testkit::{Backend, Suite};
 
 #[derive(Clone, Default)]
 struct Collector(Arc<Mutex<Vec<ExportTraceServiceRequest>>>);
@@ -56,103 +56,37 @@ fn spans(c: &Collector) -> Vec<(String, String, Vec<u8>)> {
     out
 }
 
-async fn bind() -> (tokio::net::TcpListener, String) {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    (l, url)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dossier_request_is_one_trace_across_the_two_services() {
     let collector = Collector::default();
-    let (cl, collector_url) = bind().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let collector_url = format!("http://{}", listener.local_addr().unwrap());
     let c2 = collector.clone();
     tokio::spawn(async move {
         tonic::transport::Server::builder()
             .add_service(TraceServiceServer::new(c2))
-            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(cl))
+            .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
             .await
             .unwrap();
     });
+    // Before the suite starts: the first initialization is the one that holds.
     rex_runtime::telemetry::init_with("rex-test", Some(&collector_url));
 
-    let dir = tempfile::tempdir().unwrap();
-    let calendar = Arc::new(Calendar::official().unwrap());
-    let ((rl, registration), (vl, verification)) = (bind().await, bind().await);
-    let db = |name: &str| format!("sqlite://{}/{name}.db", dir.path().display());
-    let options = rex_registration::Options {
-        lookup_cache_mb: None,
-        public_listen: None,
-        database_url: db("registration"),
-        calendar: calendar.clone(),
-        clock: Arc::new(SystemClock),
-        grace: Duration::from_millis(100),
-        notification_url: None,
-        auth: None,
-        service_token: None,
-        tls: None,
-    };
-    tokio::spawn(rex_registration::serve_with(
-        rl,
-        options,
-        std::future::pending(),
-    ));
-    let settings = rex_verification::Settings {
-        database_url: db("verification"),
-        registration_url: registration.clone(),
-        calendar,
-        clock: Arc::new(SystemClock),
-        ops_clock: Arc::new(SystemClock),
-        calls: rex_verification::Calls::default(),
-        poll: Duration::from_millis(100),
-        grace: Duration::from_millis(100),
-        notification_url: None,
-        auth: None,
-        service_token: None,
-        tls: None,
-    };
-    tokio::spawn(rex_verification::serve(
-        vl,
-        settings,
-        std::future::pending(),
-    ));
-    let connect = |url: String| async move {
-        loop {
-            if let Ok(c) = tonic::transport::Channel::from_shared(url.clone())
-                .unwrap()
-                .connect()
-                .await
-            {
-                return c;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    let mut reg = RegistrationServiceClient::new(connect(registration).await);
-    let mut ver = VerificationServiceClient::new(connect(verification).await);
+    let suite = Suite::builder(Backend::Sqlite).relay(false).spawn().await;
+    let mut reg = suite.registration_client();
+    let mut ver = suite.verification.client();
     // A case about an unknown number: the dossier call reaches the registry and ends the step.
-    let mut opened = None;
-    for _ in 0..100 {
-        let r = ver
-            .open_case(OpenCaseRequest {
-                idempotency_key: String::new(),
-                requesting_country: rex_proto::common::ImportingCountry::No as i32,
-                foreign_reference: "NO-TRACE-1".into(),
-                registration_number: "KZREX002190320269999".into(),
-                received_at: Some(rex_runtime::convert::timestamp_to_proto(
-                    chrono::Utc::now() - chrono::Duration::hours(1),
-                )),
-                subject: "trace".into(),
-                responsible_officer_id: "MTI-7".into(),
-            })
-            .await;
-        if let Ok(r) = r {
-            opened = r.into_inner().case;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let case = opened.unwrap();
+    let case = ver
+        .open_case(open_case(
+            "NO-TRACE-1",
+            "KZREX002190320269999",
+            suite.clock.now() - chrono::Duration::hours(1),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap();
     let case = ver
         .request_dossier(RequestDossierRequest {
             idempotency_key: String::new(),

@@ -3,13 +3,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::*;
 use rex_proto::common::StepState;
 use rex_proto::registration::{GetRegistrationRequest, RegistrationStatus};
 use rex_proto::verification::*;
+use rex_testkit::*;
 use tonic::Code;
+
+/// The suite as these tests want it: the notices stay in the outboxes.
+async fn suite_without_relays(backend: Backend) -> Suite {
+    Suite::builder(backend).relay(false).spawn().await
+}
 
 fn due(case: &Case, rule: &str) -> Option<rex_proto::google::r#type::Date> {
     case.steps
@@ -27,7 +30,7 @@ fn state(case: &Case, rule: &str) -> i32 {
         .unwrap_or_default()
 }
 
-async fn check_all(w: &World, case: &Case) -> Case {
+async fn check_all(w: &Suite, case: &Case) -> Case {
     let docs = case.dossier.as_ref().unwrap().documents.clone();
     let mut findings: Vec<CheckFinding> = docs
         .iter()
@@ -44,8 +47,8 @@ async fn check_all(w: &World, case: &Case) -> Case {
         reliable: true,
         note: "REX data match the application".into(),
     });
-    w.verification()
-        .await
+    w.verification
+        .client()
         .record_check(RecordCheckRequest {
             idempotency_key: String::new(),
             case_id: case.case_id.clone(),
@@ -60,13 +63,13 @@ async fn check_all(w: &World, case: &Case) -> Case {
 }
 
 async fn conclude(
-    w: &World,
+    w: &Suite,
     case_id: &str,
     outcome: VerificationOutcome,
     text: &str,
 ) -> IssueConclusionResponse {
-    w.verification()
-        .await
+    w.verification
+        .client()
         .issue_conclusion(IssueConclusionRequest {
             idempotency_key: format!("conclude-{case_id}"),
             case_id: case_id.into(),
@@ -79,7 +82,7 @@ async fn conclude(
         .into_inner()
 }
 
-async fn ver_1_to_7_full_case_ending_in_confirmation(w: World) {
+async fn ver_1_to_7_full_case_ending_in_confirmation(w: Suite) {
     let number = w.registered(0, "2026-03-02").await;
     let case = w
         .open("NO-TOLL-2026-0117", &number, morning(d("2026-03-19")))
@@ -98,8 +101,8 @@ async fn ver_1_to_7_full_case_ending_in_confirmation(w: World) {
         .await;
     assert_eq!(again.case_id, case.case_id);
     assert_eq!(
-        w.verification()
-            .await
+        w.verification
+            .client()
             .list_cases(ListCasesRequest::default())
             .await
             .unwrap()
@@ -109,7 +112,7 @@ async fn ver_1_to_7_full_case_ending_in_confirmation(w: World) {
         1
     );
     // VER-4/5: the dossier comes over gRPC from Atameken.
-    let mut client = w.verification().await;
+    let mut client = w.verification.client();
     let case = client
         .request_dossier(RequestDossierRequest {
             idempotency_key: String::new(),
@@ -183,14 +186,14 @@ async fn ver_1_to_7_full_case_ending_in_confirmation(w: World) {
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
 }
-on_both_databases!(ver_1_to_7_full_case_ending_in_confirmation);
+on_both_backends!(suite_without_relays => ver_1_to_7_full_case_ending_in_confirmation);
 
-async fn ver_8_full_case_ending_in_revocation_exactly_once(w: World) {
+async fn ver_8_full_case_ending_in_revocation_exactly_once(w: Suite) {
     let number = w.registered(1, "2026-03-02").await;
     let case = w
         .open("CH-BAZG-2026-88", &number, morning(d("2026-03-19")))
         .await;
-    let mut client = w.verification().await;
+    let mut client = w.verification.client();
     let case = client
         .request_dossier(RequestDossierRequest {
             idempotency_key: String::new(),
@@ -236,8 +239,7 @@ async fn ver_8_full_case_ending_in_revocation_exactly_once(w: World) {
     );
     // The registry shows the number revoked with the case reference.
     let reg = w
-        .registration()
-        .await
+        .registration_client()
         .get_registration(GetRegistrationRequest {
             registration_number: number.clone(),
         })
@@ -270,8 +272,7 @@ async fn ver_8_full_case_ending_in_revocation_exactly_once(w: World) {
         .await
         .unwrap();
     let reg = w
-        .registration()
-        .await
+        .registration_client()
         .get_registration(GetRegistrationRequest {
             registration_number: number,
         })
@@ -282,15 +283,15 @@ async fn ver_8_full_case_ending_in_revocation_exactly_once(w: World) {
         .unwrap();
     assert_eq!(reg.revocations.len(), 1);
 }
-on_both_databases!(ver_8_full_case_ending_in_revocation_exactly_once);
+on_both_backends!(suite_without_relays => ver_8_full_case_ending_in_revocation_exactly_once);
 
-async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once(mut w: World) {
+async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once(mut w: Suite) {
     let number = w.registered(2, "2026-03-02").await;
     let case = w.open("NO-1", &number, morning(d("2026-03-19"))).await;
-    w.stop_registration().await;
+    w.registration.stop().await;
     let pending = w
-        .verification()
-        .await
+        .verification
+        .client()
         .request_dossier(RequestDossierRequest {
             idempotency_key: String::new(),
             case_id: case.case_id.clone(),
@@ -307,7 +308,7 @@ async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once
     );
     assert!(pending.dossier.is_none());
     assert_eq!(state(&pending, "VER-4"), StepState::Completed as i32);
-    let vdb = w.verification_db().await;
+    let vdb = w.verification.db().await;
     let (attempts, error) =
         rex_verification::service::pending_error(&vdb, &case.case_id, "dossier")
             .await
@@ -318,8 +319,11 @@ async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once
         error.contains("Unavailable") || error.contains("Cancelled") || error.contains("Unknown"),
         "{error}"
     );
-    w.start_registration().await;
-    let done = w.wait_for(&case.case_id, CaseStatus::DossierReceived).await;
+    w.registration.start().await;
+    let done = w
+        .verification
+        .wait_for(&case.case_id, CaseStatus::DossierReceived)
+        .await;
     assert_eq!(
         done.dossier
             .unwrap()
@@ -329,19 +333,19 @@ async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once
         number
     );
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dossier_requests")
-        .fetch_one(&w.registration_db().await.pool)
+        .fetch_one(&w.registration.db.pool)
         .await
         .unwrap();
     assert_eq!(count, 1, "Atameken answered the dossier request once");
 }
-on_both_databases!(ver_4_5_registration_down_during_request_dossier_then_back_dossier_once);
+on_both_backends!(suite_without_relays => ver_4_5_registration_down_during_request_dossier_then_back_dossier_once);
 
-async fn ver_restart_of_the_verification_service_mid_case_loses_nothing(mut w: World) {
+async fn ver_restart_of_the_verification_service_mid_case_loses_nothing(mut w: Suite) {
     let number = w.registered(3, "2026-03-02").await;
     let case = w.open("NO-2", &number, morning(d("2026-03-19"))).await;
-    w.stop_registration().await;
-    w.verification()
-        .await
+    w.registration.stop().await;
+    w.verification
+        .client()
         .request_dossier(RequestDossierRequest {
             idempotency_key: String::new(),
             case_id: case.case_id.clone(),
@@ -349,13 +353,16 @@ async fn ver_restart_of_the_verification_service_mid_case_loses_nothing(mut w: W
         .await
         .unwrap();
     // The Ministry's service goes down with the request pending; Atameken comes back meanwhile.
-    w.stop_verification().await;
-    w.start_registration().await;
-    w.start_verification().await;
-    let case = w.wait_for(&case.case_id, CaseStatus::DossierReceived).await;
+    w.verification.stop().await;
+    w.registration.start().await;
+    w.verification.start().await;
+    let case = w
+        .verification
+        .wait_for(&case.case_id, CaseStatus::DossierReceived)
+        .await;
     let case = check_all(&w, &case).await;
-    w.stop_verification().await;
-    w.start_verification().await;
+    w.verification.stop().await;
+    w.verification.start().await;
     let r = conclude(
         &w,
         &case.case_id,
@@ -365,20 +372,20 @@ async fn ver_restart_of_the_verification_service_mid_case_loses_nothing(mut w: W
     .await;
     assert_eq!(r.case.unwrap().status, CaseStatus::Concluded as i32);
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dossier_requests")
-        .fetch_one(&w.registration_db().await.pool)
+        .fetch_one(&w.registration.db.pool)
         .await
         .unwrap();
     assert_eq!(count, 1);
 }
-on_both_databases!(ver_restart_of_the_verification_service_mid_case_loses_nothing);
+on_both_backends!(suite_without_relays => ver_restart_of_the_verification_service_mid_case_loses_nothing);
 
-async fn ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding(w: World) {
+async fn ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding(w: Suite) {
     let case = w
         .open("NO-3", "KZREX002190320269999", morning(d("2026-03-19")))
         .await;
     let case = w
-        .verification()
-        .await
+        .verification
+        .client()
         .request_dossier(RequestDossierRequest {
             idempotency_key: String::new(),
             case_id: case.case_id.clone(),
@@ -397,44 +404,9 @@ async fn ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding(w: 
         case.dossier_finding
     );
 }
-on_both_databases!(ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding);
+on_both_backends!(suite_without_relays => ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding);
 
-async fn ver_1_only_norway_or_switzerland_and_bad_input_names_field_and_rule(w: World) {
-    let mut client = w.verification().await;
-    let err = client
-        .open_case(OpenCaseRequest {
-            requesting_country: 0,
-            foreign_reference: String::new(),
-            registration_number: "KZREX0021903".into(),
-            received_at: None,
-            responsible_officer_id: "MTI-7".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::InvalidArgument);
-    for part in [
-        "requesting_country: must be NO or CH",
-        "(VER-1)",
-        "foreign_reference: is required",
-        "registration_number: ",
-        "received_at: is required",
-    ] {
-        assert!(err.message().contains(part), "{part} in {}", err.message());
-    }
-    assert!(
-        client
-            .list_cases(ListCasesRequest::default())
-            .await
-            .unwrap()
-            .into_inner()
-            .cases
-            .is_empty()
-    );
-}
-on_both_databases!(ver_1_only_norway_or_switzerland_and_bad_input_names_field_and_rule);
-
-async fn ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar(w: World) {
+async fn ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar(w: Suite) {
     w.set_today("2026-03-20");
     let number = w.registered(4, "2026-03-02").await;
     let case = w.open("NO-NAURYZ", &number, morning(d("2026-03-20"))).await;
@@ -482,15 +454,15 @@ async fn ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar(w: Wo
     assert_eq!(late.received_on, Some(pdate("2026-03-26")));
     assert_eq!(due(&late, "VER-4"), Some(pdate("2026-03-31")));
 }
-on_both_databases!(ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar);
+on_both_backends!(suite_without_relays => ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar);
 
-async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w: World) {
+async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w: Suite) {
     let number = w.registered(5, "2026-03-02").await;
     w.set_today("2026-06-01");
     let case = w.open("CH-WATCH", &number, morning(d("2026-06-01"))).await;
     // VER-4 is due Thursday 4 June.
     assert_eq!(due(&case, "VER-4"), Some(pdate("2026-06-04")));
-    let ministry = w.ministry().await;
+    let ministry = w.verification.ministry().await;
     w.set_today("2026-06-02");
     assert_eq!(
         rex_verification::worker::watch_deadlines(&ministry)
@@ -513,7 +485,7 @@ async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w
         (0, 0),
         "once per step"
     );
-    let mut conn = w.verification_db().await.pool.acquire().await.unwrap();
+    let mut conn = w.verification.db().await.pool.acquire().await.unwrap();
     let notices = rex_verification::store::notices(&mut conn).await.unwrap();
     assert_eq!(notices.len(), 1);
     assert_eq!(
@@ -525,7 +497,7 @@ async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w
         ("DEADLINE_AT_RISK", "VER-4", "MTI-7")
     );
     assert_eq!(notices[0].due_on, d("2026-06-04"));
-    let mut client = w.verification().await;
+    let mut client = w.verification.client();
     let soon = client
         .list_cases(ListCasesRequest {
             due_within_working_days: 1,
@@ -569,4 +541,4 @@ async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w
             .is_empty()
     );
 }
-on_both_databases!(ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue);
+on_both_backends!(suite_without_relays => ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue);
