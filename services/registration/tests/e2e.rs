@@ -5,6 +5,7 @@
 
 use rex_proto::common::{DocumentKind, ImportingCountry, Money};
 use rex_proto::registration::*;
+use rex_testkit::scenario::{self, RegistrationDataExt};
 use rex_testkit::*;
 use tonic::Code;
 
@@ -97,9 +98,10 @@ async fn reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_no
 }
 on_both_backends!(spawn_registration => reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored);
 
-async fn reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule(
-    mut s: RegistrationService,
-) {
+/// Fixture 1's paper application with a gap in every box the rules check: a short BIN, no
+/// English name, a bad e-mail and phone, a bad HS heading, no undertaking, no origin evidence
+/// and a representative without a power of attorney. Stored, with its findings.
+async fn paper_application_with_gaps(s: &mut RegistrationService) -> Application {
     let mut f = form(1, SubmissionChannel::Paper, morning(d("2026-03-19")));
     let data = f.data.as_mut().unwrap();
     data.exporter.as_mut().unwrap().tin = "123".into();
@@ -125,27 +127,38 @@ async fn reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_b
         name: "B. Agent".into(),
         power_of_attorney: None,
     });
-    let app = s.submit(f).await.application.unwrap();
+    s.submit(f).await.application.unwrap()
+}
+
+/// Each of `expected` (box, field, rule) is among the application's findings.
+fn assert_findings(app: &Application, expected: &[(&str, &str, &str)]) {
     let found: Vec<(String, String, String)> = app
         .findings
         .iter()
         .map(|f| (f.r#box.clone(), f.field.clone(), f.rule_id.clone()))
         .collect();
-    for expected in [
-        ("1", "form.data.exporter.tin", "REG-2"),
-        ("1", "form.data.exporter.name.english", "REG-4"),
-        ("2", "form.data.contact.email", "REG-2"),
-        ("2", "form.data.contact.phone", "REG-2"),
-        ("4", "form.data.goods[0].hs_code", "REG-2"),
-        ("5", "form.undertakings.accepted", "REG-2"),
-        ("", "form.documents", "REG-3"),
-        ("", "form.representative.power_of_attorney", "REG-3"),
-    ] {
+    for expected in expected {
         assert!(
             found.contains(&(expected.0.into(), expected.1.into(), expected.2.into())),
             "missing {expected:?} in {found:?}"
         );
     }
+}
+
+async fn reg_2_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule(
+    mut s: RegistrationService,
+) {
+    let app = paper_application_with_gaps(&mut s).await;
+    assert_findings(
+        &app,
+        &[
+            ("1", "form.data.exporter.tin", "REG-2"),
+            ("2", "form.data.contact.email", "REG-2"),
+            ("2", "form.data.contact.phone", "REG-2"),
+            ("4", "form.data.goods[0].hs_code", "REG-2"),
+            ("5", "form.undertakings.accepted", "REG-2"),
+        ],
+    );
     assert!(
         app.findings
             .iter()
@@ -171,7 +184,36 @@ async fn reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_b
         err.message()
     );
 }
-on_both_backends!(spawn_registration => reg_2_to_4_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule);
+on_both_backends!(
+    spawn_registration =>
+        reg_2_paper_application_with_gaps_is_stored_with_findings_naming_box_and_rule
+);
+
+async fn reg_3_paper_application_without_its_documents_is_stored_with_findings(
+    mut s: RegistrationService,
+) {
+    let app = paper_application_with_gaps(&mut s).await;
+    assert_findings(
+        &app,
+        &[
+            ("", "form.documents", "REG-3"),
+            ("", "form.representative.power_of_attorney", "REG-3"),
+        ],
+    );
+}
+on_both_backends!(
+    spawn_registration => reg_3_paper_application_without_its_documents_is_stored_with_findings
+);
+
+async fn reg_4_paper_application_without_the_english_name_is_stored_with_a_finding(
+    mut s: RegistrationService,
+) {
+    let app = paper_application_with_gaps(&mut s).await;
+    assert_findings(&app, &[("1", "form.data.exporter.name.english", "REG-4")]);
+}
+on_both_backends!(
+    spawn_registration => reg_4_paper_application_without_the_english_name_is_stored_with_a_finding
+);
 
 async fn reg_2_hs_chapters_only_when_over_20_headings(mut s: RegistrationService) {
     let mut f = form(2, SubmissionChannel::Paper, morning(d("2026-03-19")));
@@ -314,22 +356,54 @@ on_both_backends!(spawn_registration => bad_input_is_invalid_argument_naming_fie
 
 // ---- REG-6..8: registration ----------------------------------------------------------------------
 
-async fn reg_7_number_has_branch_date_and_sequence_and_reg_6_8(mut s: RegistrationService) {
+/// Fixture 0 registered by `AP-1` on Friday 20 March 2026 from its paper application of
+/// 19 March.
+async fn registered_on_20_march(s: &mut RegistrationService) -> Registration {
     s.authorized_person().await;
     s.set_today("2026-03-20");
-    let reg = s.registered(0, "2026-03-19").await;
+    s.registered(0, "2026-03-19").await
+}
+
+async fn reg_7_number_has_branch_date_and_sequence(mut s: RegistrationService) {
+    let reg = registered_on_20_march(&mut s).await;
     assert_eq!(
         reg.registration_number, "KZREX002190320260001",
         "branch 002, received 19.03.2026, first of the sequence"
     );
+    assert_eq!(reg.assigned_on, Some(pdate("2026-03-20")));
+    assert_eq!(reg.authorized_person_id, "AP-1");
+    assert_eq!(reg.status, RegistrationStatus::Active as i32);
+    // The next one continues the sequence, with its own branch and date.
+    let second = s.registered(1, "2026-03-20").await;
+    assert_eq!(second.registration_number, "KZREX006200320260002");
+    // The application is REGISTERED and carries the number.
+    let apps = s
+        .client
+        .list_applications(ListApplicationsRequest {
+            status: ApplicationStatus::Registered as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(apps.applications.len(), 2);
+}
+on_both_backends!(spawn_registration => reg_7_number_has_branch_date_and_sequence);
+
+async fn reg_6_a_registration_is_valid_from_the_date_received(mut s: RegistrationService) {
+    let reg = registered_on_20_march(&mut s).await;
     assert_eq!(
         reg.valid_from,
         Some(pdate("2026-03-19")),
         "REG-6: valid from the date received"
     );
-    assert_eq!(reg.assigned_on, Some(pdate("2026-03-20")));
-    assert_eq!(reg.authorized_person_id, "AP-1");
-    assert_eq!(reg.status, RegistrationStatus::Active as i32);
+}
+on_both_backends!(spawn_registration => reg_6_a_registration_is_valid_from_the_date_received);
+
+async fn reg_8_the_registration_notice_is_due_2_working_days_after_registering(
+    mut s: RegistrationService,
+) {
+    let reg = registered_on_20_march(&mut s).await;
     // REG-8: the notice obligation, due 2 WD after registering (20 March + Nauryz -> 27 March).
     let step = reg.notice_step.unwrap();
     assert_eq!(
@@ -352,22 +426,10 @@ async fn reg_7_number_has_branch_date_and_sequence_and_reg_6_8(mut s: Registrati
     assert_eq!(n.facts["registration_number"], "KZREX002190320260001");
     assert_eq!(n.facts["application_registration_date"], "2026-03-19");
     assert_eq!(n.facts["assigned_on"], "2026-03-20");
-    // The next one continues the sequence, with its own branch and date.
-    let second = s.registered(1, "2026-03-20").await;
-    assert_eq!(second.registration_number, "KZREX006200320260002");
-    // The application is REGISTERED and carries the number.
-    let apps = s
-        .client
-        .list_applications(ListApplicationsRequest {
-            status: ApplicationStatus::Registered as i32,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(apps.applications.len(), 2);
 }
-on_both_backends!(spawn_registration => reg_7_number_has_branch_date_and_sequence_and_reg_6_8);
+on_both_backends!(
+    spawn_registration => reg_8_the_registration_notice_is_due_2_working_days_after_registering
+);
 
 async fn reg_7_concurrent_officers_never_get_the_same_number(mut s: RegistrationService) {
     s.authorized_person().await;
@@ -591,22 +653,47 @@ on_both_backends!(spawn_registration => reg_10_an_exporter_is_registered_once);
 
 // ---- REV-1..5 -------------------------------------------------------------------------------------
 
-async fn rev_1_2_revocation_by_the_ministry_and_the_public_lookup(mut s: RegistrationService) {
+/// Fixture 0 registered on 19 March; today is 10 June 2026.
+async fn registered_until_10_june(s: &mut RegistrationService) -> String {
     s.authorized_person().await;
     let reg = s.registered(0, "2026-03-19").await;
-    let number = reg.registration_number.clone();
     s.set_today("2026-06-10");
+    reg.registration_number
+}
+
+/// The Ministry's request to revoke `number` on 10 June, with its case and documents.
+async fn revoked_at_the_ministrys_request(
+    s: &mut RegistrationService,
+    number: &str,
+) -> Registration {
+    s.client
+        .revoke_registration(RevokeRegistrationRequest {
+            idempotency_key: "rev-1".into(),
+            explanation: "Verification found the goods not originating.".into(),
+            documents: vec![document(
+                DocumentKind::RevocationRequest,
+                "ministry-request.pdf",
+                b"%PDF request",
+            )],
+            ..scenario::revocation_by_the_ministry(number, "2026-06-10", "MTI-VER-2026-0042")
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap()
+}
+
+async fn rev_1_revocation_by_the_ministry_and_the_public_lookup(mut s: RegistrationService) {
+    let number = registered_until_10_june(&mut s).await;
     // The Ministry's request needs its case reference.
     let bad = s
         .client
-        .revoke_registration(RevokeRegistrationRequest {
-            registration_number: number.clone(),
-            ground: RevocationGround::GspConditionsNotMet as i32,
-            revoked_on: Some(pdate("2026-06-10")),
-            requested_by: "MINISTRY".into(),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
+        .revoke_registration(scenario::revocation_by_the_ministry(
+            &number,
+            "2026-06-10",
+            "",
+        ))
         .await
         .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
@@ -615,47 +702,10 @@ async fn rev_1_2_revocation_by_the_ministry_and_the_public_lookup(mut s: Registr
         "{}",
         bad.message()
     );
-    let revoked = s
-        .client
-        .revoke_registration(RevokeRegistrationRequest {
-            idempotency_key: "rev-1".into(),
-            registration_number: number.clone(),
-            ground: RevocationGround::GspConditionsNotMet as i32,
-            revoked_on: Some(pdate("2026-06-10")),
-            requested_by: "MINISTRY".into(),
-            case_reference: "MTI-VER-2026-0042".into(),
-            explanation: "Verification found the goods not originating.".into(),
-            documents: vec![document(
-                DocumentKind::RevocationRequest,
-                "ministry-request.pdf",
-                b"%PDF request",
-            )],
-            officer_id: "AP-1".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .registration
-        .unwrap();
+    let revoked = revoked_at_the_ministrys_request(&mut s, &number).await;
     assert_eq!(revoked.status, RegistrationStatus::Revoked as i32);
     let rev = &revoked.revocations[0];
     assert_eq!(rev.case_reference, "MTI-VER-2026-0042");
-    assert_eq!(
-        rev.notice_step.as_ref().unwrap().due.as_ref().unwrap().due,
-        Some(pdate("2026-06-15")),
-        "REV-2: +3 WD"
-    );
-    let n = s
-        .notices()
-        .await
-        .into_iter()
-        .find(|n| n.kind == "REGISTRATION_REVOKED")
-        .unwrap();
-    assert_eq!((n.rule_id.as_str(), n.due_on), ("REV-2", d("2026-06-15")));
-    assert_eq!(
-        n.facts["ground"],
-        "REVOCATION_GROUND_GSP_CONDITIONS_NOT_MET"
-    );
     // Lookup as of dates: before validity, valid, revoked.
     let look = |as_of: &str| LookupRegistrationRequest {
         registration_number: number.clone(),
@@ -688,48 +738,81 @@ async fn rev_1_2_revocation_by_the_ministry_and_the_public_lookup(mut s: Registr
     // Revoking twice is the wrong state.
     let twice = s
         .client
-        .revoke_registration(RevokeRegistrationRequest {
-            registration_number: number.clone(),
-            ground: RevocationGround::ExporterRequest as i32,
-            revoked_on: Some(pdate("2026-06-10")),
-            requested_by: "EXPORTER".into(),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
+        .revoke_registration(scenario::revocation_at_exporters_request(
+            &number,
+            "2026-06-10",
+        ))
         .await
         .unwrap_err();
     assert_eq!(twice.code(), Code::FailedPrecondition);
 }
-on_both_backends!(spawn_registration => rev_1_2_revocation_by_the_ministry_and_the_public_lookup);
+on_both_backends!(spawn_registration => rev_1_revocation_by_the_ministry_and_the_public_lookup);
 
-async fn rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_one_back(
-    mut s: RegistrationService,
-) {
+async fn rev_2_the_revocation_notice_is_due_in_3_working_days(mut s: RegistrationService) {
+    let number = registered_until_10_june(&mut s).await;
+    let revoked = revoked_at_the_ministrys_request(&mut s, &number).await;
+    let rev = &revoked.revocations[0];
+    assert_eq!(
+        rev.notice_step.as_ref().unwrap().due.as_ref().unwrap().due,
+        Some(pdate("2026-06-15")),
+        "REV-2: +3 WD"
+    );
+    let n = s
+        .notices()
+        .await
+        .into_iter()
+        .find(|n| n.kind == "REGISTRATION_REVOKED")
+        .unwrap();
+    assert_eq!((n.rule_id.as_str(), n.due_on), ("REV-2", d("2026-06-15")));
+    assert_eq!(
+        n.facts["ground"],
+        "REVOCATION_GROUND_GSP_CONDITIONS_NOT_MET"
+    );
+}
+on_both_backends!(spawn_registration => rev_2_the_revocation_notice_is_due_in_3_working_days);
+
+/// Fixture 0 registered on 19 March, revoked at its request on 1 April; its number.
+async fn revoked_on_1_april(s: &mut RegistrationService) -> String {
     s.authorized_person().await;
     let first = s.registered(0, "2026-03-19").await.registration_number;
     s.set_today("2026-04-01");
     s.revoke_at_exporters_request(&first, "2026-04-01").await;
-    // REV-5 before anything else: the court annuls, the same number is active again.
+    first
+}
+
+/// On 4 May the court's decision of 30 April annulling the revocation of `number` is entered.
+async fn reinstated_by_the_court(s: &mut RegistrationService, number: &str) -> Registration {
     s.set_today("2026-05-04");
-    let back = s
-        .client
+    s.client
         .reinstate_registration(ReinstateRegistrationRequest {
-            idempotency_key: String::new(),
-            registration_number: first.clone(),
-            court_reference: "SMEC Almaty 2-1234/2026".into(),
-            court_decision_on: Some(pdate("2026-04-30")),
             court_decision: Some(document(
                 DocumentKind::CourtDecision,
                 "decision.pdf",
                 b"%PDF decision",
             )),
-            officer_id: "AP-1".into(),
+            ..scenario::reinstatement(number, "SMEC Almaty 2-1234/2026", "2026-04-30")
         })
         .await
         .unwrap()
         .into_inner()
         .registration
-        .unwrap();
+        .unwrap()
+}
+
+/// Revoked, reinstated by the court, revoked again on 4 May, and fixture 0 applies again and
+/// is registered: (the first number, the second).
+async fn reapplied_after_a_second_revocation(s: &mut RegistrationService) -> (String, String) {
+    let first = revoked_on_1_april(s).await;
+    reinstated_by_the_court(s, &first).await;
+    s.revoke_at_exporters_request(&first, "2026-05-04").await;
+    let second = s.registered(0, "2026-05-04").await.registration_number;
+    (first, second)
+}
+
+async fn rev_5_a_court_brings_the_revoked_number_back(mut s: RegistrationService) {
+    let first = revoked_on_1_april(&mut s).await;
+    // REV-5 before anything else: the court annuls, the same number is active again.
+    let back = reinstated_by_the_court(&mut s, &first).await;
     assert_eq!(
         (back.registration_number.as_str(), back.status),
         (first.as_str(), RegistrationStatus::Active as i32)
@@ -758,27 +841,37 @@ async fn rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_on
             .iter()
             .any(|n| n.kind == "REGISTRATION_REINSTATED")
     );
-    // Revoked again; REV-4: a new application gets a new number, REV-3: never the old one.
-    s.revoke_at_exporters_request(&first, "2026-05-04").await;
-    let second = s.registered(0, "2026-05-04").await.registration_number;
-    assert_ne!(second, first);
+}
+on_both_backends!(spawn_registration => rev_5_a_court_brings_the_revoked_number_back);
+
+async fn rev_4_reapplication_after_revocation_gets_a_new_number(mut s: RegistrationService) {
+    let (_, second) = reapplied_after_a_second_revocation(&mut s).await;
     assert_eq!(second, "KZREX002040520260002");
+}
+on_both_backends!(spawn_registration => rev_4_reapplication_after_revocation_gets_a_new_number);
+
+async fn rev_3_a_revoked_number_is_never_given_again(mut s: RegistrationService) {
+    let (first, second) = reapplied_after_a_second_revocation(&mut s).await;
+    assert_ne!(second, first);
+}
+on_both_backends!(spawn_registration => rev_3_a_revoked_number_is_never_given_again);
+
+async fn rev_5_no_court_brings_back_a_number_once_the_exporter_has_another(
+    mut s: RegistrationService,
+) {
+    let (first, _) = reapplied_after_a_second_revocation(&mut s).await;
     // Now a court annulling the second revocation would make two active registrations.
     let err = s
         .client
-        .reinstate_registration(ReinstateRegistrationRequest {
-            registration_number: first.clone(),
-            court_reference: "SMEC 2".into(),
-            court_decision_on: Some(pdate("2026-05-04")),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
+        .reinstate_registration(scenario::reinstatement(&first, "SMEC 2", "2026-05-04"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert!(err.message().contains("REG-10"), "{}", err.message());
 }
-on_both_backends!(spawn_registration => rev_3_4_5_reapplication_gets_a_new_number_and_a_court_brings_the_old_one_back);
+on_both_backends!(
+    spawn_registration => rev_5_no_court_brings_back_a_number_once_the_exporter_has_another
+);
 
 // ---- REG-5: public lookup --------------------------------------------------------------------------
 
@@ -834,53 +927,49 @@ on_both_backends!(spawn_registration => reg_5_lookup_publishes_only_what_the_exp
 
 // ---- CHG-1..3 ---------------------------------------------------------------------------------------
 
-async fn chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days(
-    mut s: RegistrationService,
-) {
+/// Fixture 0 registered on 19 March; on 10 April its new phone of 1 April, received on
+/// 9 April: late.
+async fn late_phone_change(s: &mut RegistrationService) -> Change {
     s.authorized_person().await;
     let number = s.registered(0, "2026-03-19").await.registration_number;
     s.set_today("2026-04-10");
-    let mut proposed = data(0);
-    proposed.contact.as_mut().unwrap().phone = "+7 727 999 0000".into();
-    let change = s
-        .client
-        .submit_change(SubmitChangeRequest {
-            idempotency_key: String::new(),
-            registration_number: number.clone(),
-            proposed: Some(proposed.clone()),
-            reason: "New office telephone".into(),
-            changed_on: Some(pdate("2026-04-01")),
-            documents: vec![],
-            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
-                "2026-04-09",
-            )))),
-        })
+    let change = scenario::phone_change(&number, 0, "+7 727 999 0000")
+        .reason("New office telephone")
+        .changed_on("2026-04-01")
+        .received_on("2026-04-09");
+    s.client
+        .submit_change(change.build())
         .await
         .unwrap()
         .into_inner()
         .change
-        .unwrap();
+        .unwrap()
+}
+
+async fn chg_1_a_change_notified_after_3_working_days_is_flagged_late(mut s: RegistrationService) {
+    let change = late_phone_change(&mut s).await;
     assert_eq!(change.categories, vec![ChangeCategory::Contact as i32]);
     assert!(
         change.late,
         "changed 1 April, due 6 April (3 WD), received 9 April"
     );
     assert_eq!(change.notice_due.unwrap().due, Some(pdate("2026-04-06")));
+    assert!(change.findings.is_empty(), "{:?}", change.findings);
+}
+on_both_backends!(
+    spawn_registration => chg_1_a_change_notified_after_3_working_days_is_flagged_late
+);
+
+async fn chg_2_change_is_entered_within_10_calendar_days(mut s: RegistrationService) {
+    let change = late_phone_change(&mut s).await;
     let step = change.decision_step.unwrap();
     assert_eq!(
         (step.rule_id.as_str(), step.due.unwrap().due),
         ("CHG-2", Some(pdate("2026-04-19")))
     );
-    assert!(change.findings.is_empty(), "{:?}", change.findings);
     let decided = s
         .client
-        .decide_change(DecideChangeRequest {
-            idempotency_key: String::new(),
-            change_id: change.change_id,
-            accept: true,
-            refusal_reasons: String::new(),
-            officer_id: "AP-1".into(),
-        })
+        .decide_change(scenario::accept_change(&change.change_id))
         .await
         .unwrap()
         .into_inner();
@@ -907,39 +996,28 @@ async fn chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days(
         .unwrap();
     assert_eq!((n.rule_id.as_str(), n.due_on), ("CHG-2", d("2026-04-19")));
 }
-on_both_backends!(spawn_registration => chg_1_2_change_is_flagged_late_and_entered_within_10_calendar_days);
+on_both_backends!(spawn_registration => chg_2_change_is_entered_within_10_calendar_days);
 
-async fn chg_1_3_a_name_change_needs_documents_and_is_refused_without_them(
-    mut s: RegistrationService,
-) {
+/// Fixture 0 registered on 19 March and renamed the same day without documents: (its number,
+/// the change).
+async fn renamed_without_documents(s: &mut RegistrationService) -> (String, Change) {
     s.authorized_person().await;
     let number = s.registered(0, "2026-03-19").await.registration_number;
-    let mut proposed = data(0);
-    proposed
-        .exporter
-        .as_mut()
-        .unwrap()
-        .name
-        .as_mut()
-        .unwrap()
-        .english = "Altyn Dan Group LLP".into();
+    let change = scenario::change(&number, data(0).with_english_name("Altyn Dan Group LLP"))
+        .reason("Renamed");
     let change = s
         .client
-        .submit_change(SubmitChangeRequest {
-            registration_number: number.clone(),
-            proposed: Some(proposed),
-            reason: "Renamed".into(),
-            changed_on: Some(pdate("2026-03-19")),
-            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
-                "2026-03-19",
-            )))),
-            ..Default::default()
-        })
+        .submit_change(change.build())
         .await
         .unwrap()
         .into_inner()
         .change
         .unwrap();
+    (number, change)
+}
+
+async fn chg_1_a_name_change_needs_documents(mut s: RegistrationService) {
+    let (_, change) = renamed_without_documents(&mut s).await;
     assert!(!change.late);
     assert!(
         change
@@ -949,27 +1027,24 @@ async fn chg_1_3_a_name_change_needs_documents_and_is_refused_without_them(
         "{:?}",
         change.findings
     );
+}
+on_both_backends!(spawn_registration => chg_1_a_name_change_needs_documents);
+
+async fn chg_3_a_name_change_without_documents_is_refused(mut s: RegistrationService) {
+    let (number, change) = renamed_without_documents(&mut s).await;
     let err = s
         .client
-        .decide_change(DecideChangeRequest {
-            change_id: change.change_id.clone(),
-            accept: true,
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
+        .decide_change(scenario::accept_change(&change.change_id))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert!(err.message().contains("CHG-3"), "{}", err.message());
     let refused = s
         .client
-        .decide_change(DecideChangeRequest {
-            change_id: change.change_id,
-            accept: false,
-            refusal_reasons: "No supporting documents (CHG-1).".into(),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
+        .decide_change(scenario::refuse_change(
+            &change.change_id,
+            "No supporting documents (CHG-1).",
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -992,25 +1067,16 @@ async fn chg_1_3_a_name_change_needs_documents_and_is_refused_without_them(
     // Proposing the same data is no change at all.
     let none = s
         .client
-        .submit_change(SubmitChangeRequest {
-            registration_number: number,
-            proposed: Some(data(0)),
-            reason: "x".into(),
-            changed_on: Some(pdate("2026-03-19")),
-            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
-                "2026-03-19",
-            )))),
-            ..Default::default()
-        })
+        .submit_change(scenario::change(&number, data(0)).reason("x").build())
         .await
         .unwrap_err();
     assert_eq!(none.code(), Code::InvalidArgument);
 }
-on_both_backends!(spawn_registration => chg_1_3_a_name_change_needs_documents_and_is_refused_without_them);
+on_both_backends!(spawn_registration => chg_3_a_name_change_without_documents_is_refused);
 
-// ---- VER-4/5: dossier --------------------------------------------------------------------------
+// ---- VER-5: dossier --------------------------------------------------------------------------
 
-async fn ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney(
+async fn ver_5_dossier_has_the_form_every_document_and_the_power_of_attorney(
     mut s: RegistrationService,
 ) {
     s.authorized_person().await;
@@ -1050,7 +1116,7 @@ async fn ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney(
     assert_eq!(form.undertakings.unwrap().signatory_name, "A. Director");
     assert_eq!(s.count("dossier_requests").await, 1);
 }
-on_both_backends!(spawn_registration => ver_4_5_dossier_has_the_form_every_document_and_the_power_of_attorney);
+on_both_backends!(spawn_registration => ver_5_dossier_has_the_form_every_document_and_the_power_of_attorney);
 
 // ---- REG-12: statements on origin ----------------------------------------------------------------
 
@@ -1603,82 +1669,81 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
 }
 on_both_backends!(spawn_registration => a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message);
 
-/// The public lookup answers from memory; each write must show in the very next lookup.
-async fn rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once(mut s: RegistrationService) {
+// ---- The lookup answers from memory; each write must show in the very next lookup ----------
+
+/// The number the first registration gets.
+const NEXT: &str = "KZREX002190320260001";
+
+async fn lookup(
+    s: &mut RegistrationService,
+    number: &str,
+) -> Result<tonic::Response<LookupRegistrationResponse>, tonic::Status> {
+    s.client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: number.into(),
+            as_of: Some(pdate("2026-06-10")),
+        })
+        .await
+}
+
+fn english_name(r: &LookupRegistrationResponse) -> Option<String> {
+    r.name.as_ref().map(|n| n.english.clone())
+}
+
+/// The number the next registration will get is looked up (unknown, and that answer is
+/// remembered), then fixture 0 is registered and looked up again: (the first answer's code,
+/// the registration, the second answer).
+async fn registered_after_an_unknown_lookup(
+    s: &mut RegistrationService,
+) -> (Code, Registration, LookupRegistrationResponse) {
     s.authorized_person().await;
-    let lookup = async |s: &mut RegistrationService, number: &str| {
-        s.client
-            .lookup_registration(LookupRegistrationRequest {
-                registration_number: number.into(),
-                as_of: Some(pdate("2026-06-10")),
-            })
-            .await
-    };
-    // The number the next registration will get is unknown, and that answer is remembered ...
-    let next = "KZREX002190320260001";
-    assert_eq!(
-        lookup(&mut s, next).await.unwrap_err().code(),
-        Code::NotFound
-    );
+    let unknown = lookup(s, NEXT).await.unwrap_err().code();
     let reg = s.registered(0, "2026-03-19").await;
-    assert_eq!(reg.registration_number, next);
-    // ... until the registration (REG-7).
-    let found = lookup(&mut s, next).await.unwrap().into_inner();
-    assert_eq!(found.status, LookupStatus::Valid as i32);
-    let name = |r: &LookupRegistrationResponse| r.name.as_ref().map(|n| n.english.clone());
-    let before = name(&found);
-    // An accepted change shows at once (CHG-2).
-    let mut proposed = reg.data.clone().unwrap();
-    proposed
-        .exporter
-        .as_mut()
-        .unwrap()
-        .name
-        .as_mut()
-        .unwrap()
-        .english = "Renamed LLP".into();
+    let found = lookup(s, NEXT).await.unwrap().into_inner();
+    (unknown, reg, found)
+}
+
+/// As [`registered_after_an_unknown_lookup`], then renamed by an accepted change on 10 April
+/// and looked up: (the answer before, the answer after).
+async fn renamed_after_lookups(
+    s: &mut RegistrationService,
+) -> (LookupRegistrationResponse, LookupRegistrationResponse) {
+    let (_, reg, found) = registered_after_an_unknown_lookup(s).await;
+    let proposed = reg.data.clone().unwrap().with_english_name("Renamed LLP");
     s.set_today("2026-04-10");
+    let change = scenario::change(NEXT, proposed)
+        .reason("New name")
+        .changed_on("2026-04-09")
+        .received_on("2026-04-10")
+        .document(document(
+            DocumentKind::ChangeEvidence,
+            "charter.pdf",
+            b"%PDF charter",
+        ));
     let change = s
         .client
-        .submit_change(SubmitChangeRequest {
-            registration_number: next.into(),
-            proposed: Some(proposed),
-            reason: "New name".into(),
-            changed_on: Some(pdate("2026-04-09")),
-            documents: vec![document(
-                DocumentKind::ChangeEvidence,
-                "charter.pdf",
-                b"%PDF charter",
-            )],
-            received_at: Some(rex_runtime::convert::timestamp_to_proto(morning(d(
-                "2026-04-10",
-            )))),
-            ..Default::default()
-        })
+        .submit_change(change.build())
         .await
         .unwrap()
         .into_inner()
         .change
         .unwrap();
     s.client
-        .decide_change(DecideChangeRequest {
-            change_id: change.change_id,
-            accept: true,
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
+        .decide_change(scenario::accept_change(&change.change_id))
         .await
         .unwrap();
-    let renamed = lookup(&mut s, next).await.unwrap().into_inner();
-    assert_ne!(name(&renamed), before);
-    assert_eq!(name(&renamed).as_deref(), Some("Renamed LLP"));
-    // A revocation shows at once (REV-1) ...
+    let renamed = lookup(s, NEXT).await.unwrap().into_inner();
+    (found, renamed)
+}
+
+/// As [`renamed_after_lookups`], then revoked on 10 June: (the lookup, the statement check).
+async fn revoked_after_lookups(
+    s: &mut RegistrationService,
+) -> (LookupRegistrationResponse, ValidateStatementResponse) {
+    renamed_after_lookups(s).await;
     s.set_today("2026-06-10");
-    s.revoke_at_exporters_request(next, "2026-06-10").await;
-    let revoked = lookup(&mut s, next).await.unwrap().into_inner();
-    assert_eq!(revoked.status, LookupStatus::Revoked as i32);
-    assert_eq!(revoked.revoked_on, Some(pdate("2026-06-10")));
-    // ... in the statement check too ...
+    s.revoke_at_exporters_request(NEXT, "2026-06-10").await;
+    let revoked = lookup(s, NEXT).await.unwrap().into_inner();
     let statement = s
         .client
         .validate_statement(ValidateStatementRequest {
@@ -1688,26 +1753,52 @@ async fn rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once(mut s: Registratio
                 amount: "20000".into(),
             }),
             statement_date: Some(pdate("2026-06-10")),
-            registration_number: next.into(),
+            registration_number: NEXT.into(),
             ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
+    (revoked, statement)
+}
+
+async fn reg_7_the_lookup_shows_a_new_registration_at_once(mut s: RegistrationService) {
+    let (unknown, reg, found) = registered_after_an_unknown_lookup(&mut s).await;
+    // The number the next registration will get is unknown, and that answer is remembered ...
+    assert_eq!(unknown, Code::NotFound);
+    assert_eq!(reg.registration_number, NEXT);
+    // ... until the registration (REG-7).
+    assert_eq!(found.status, LookupStatus::Valid as i32);
+}
+on_both_backends!(spawn_registration => reg_7_the_lookup_shows_a_new_registration_at_once);
+
+async fn chg_2_the_lookup_shows_an_accepted_change_at_once(mut s: RegistrationService) {
+    let (found, renamed) = renamed_after_lookups(&mut s).await;
+    // An accepted change shows at once (CHG-2).
+    assert_ne!(english_name(&renamed), english_name(&found));
+    assert_eq!(english_name(&renamed).as_deref(), Some("Renamed LLP"));
+}
+on_both_backends!(spawn_registration => chg_2_the_lookup_shows_an_accepted_change_at_once);
+
+async fn rev_1_the_lookup_shows_a_revocation_at_once(mut s: RegistrationService) {
+    let (revoked, statement) = revoked_after_lookups(&mut s).await;
+    // A revocation shows at once (REV-1) ...
+    assert_eq!(revoked.status, LookupStatus::Revoked as i32);
+    assert_eq!(revoked.revoked_on, Some(pdate("2026-06-10")));
+    // ... in the statement check too.
     assert!(!statement.valid);
-    // ... and so does a court's reinstatement (REV-5).
+}
+on_both_backends!(spawn_registration => rev_1_the_lookup_shows_a_revocation_at_once);
+
+async fn rev_5_the_lookup_shows_a_reinstatement_at_once(mut s: RegistrationService) {
+    revoked_after_lookups(&mut s).await;
+    // A court's reinstatement shows at once too (REV-5).
     s.client
-        .reinstate_registration(ReinstateRegistrationRequest {
-            registration_number: next.into(),
-            court_reference: "SMEC 3".into(),
-            court_decision_on: Some(pdate("2026-06-10")),
-            officer_id: "AP-1".into(),
-            ..Default::default()
-        })
+        .reinstate_registration(scenario::reinstatement(NEXT, "SMEC 3", "2026-06-10"))
         .await
         .unwrap();
-    let back = lookup(&mut s, next).await.unwrap().into_inner();
+    let back = lookup(&mut s, NEXT).await.unwrap().into_inner();
     assert_eq!(back.status, LookupStatus::Valid as i32);
     assert_eq!(back.revoked_on, None);
 }
-on_both_backends!(spawn_registration => rev_1_5_chg_2_reg_7_lookup_shows_every_write_at_once);
+on_both_backends!(spawn_registration => rev_5_the_lookup_shows_a_reinstatement_at_once);

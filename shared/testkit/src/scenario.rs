@@ -65,11 +65,11 @@ impl RegistrationDataExt for RegistrationData {
 /// A change request (CHG-1) for registration `number`: by default proposed and received on
 /// 19 March 2026 (10:00), without documents.
 #[derive(Debug, Clone)]
-pub struct Change(SubmitChangeRequest);
+pub struct ChangeRequest(SubmitChangeRequest);
 
 /// A change of `number` to `proposed`.
-pub fn change(number: &str, proposed: RegistrationData) -> Change {
-    Change(SubmitChangeRequest {
+pub fn change(number: &str, proposed: RegistrationData) -> ChangeRequest {
+    ChangeRequest(SubmitChangeRequest {
         registration_number: number.into(),
         proposed: Some(proposed),
         reason: "change".into(),
@@ -82,11 +82,11 @@ pub fn change(number: &str, proposed: RegistrationData) -> Change {
 }
 
 /// Fixture `i`'s registration `number` with a new phone: the smallest change there is.
-pub fn phone_change(number: &str, i: usize, phone: &str) -> Change {
+pub fn phone_change(number: &str, i: usize, phone: &str) -> ChangeRequest {
     change(number, data(i).with_phone(phone))
 }
 
-impl Change {
+impl ChangeRequest {
     pub fn reason(mut self, reason: &str) -> Self {
         self.0.reason = reason.into();
         self
@@ -119,8 +119,8 @@ impl Change {
     }
 }
 
-impl From<Change> for SubmitChangeRequest {
-    fn from(change: Change) -> Self {
+impl From<ChangeRequest> for SubmitChangeRequest {
+    fn from(change: ChangeRequest) -> Self {
         change.0
     }
 }
