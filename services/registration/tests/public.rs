@@ -32,9 +32,16 @@ fn statement_item(number: &str, amount: &str) -> BulkCheck {
     }
 }
 
-/// 10,000 items: valid, revoked, unknown, malformed and duplicate numbers, and statements;
-/// one answer per item in order, duplicates checked once, a malformed item failing alone.
-async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: RegistrationService) {
+/// 10,000 items: valid, revoked, unknown, malformed and duplicate numbers, and statements,
+/// checked in one call: (the items, what each should answer, the answer, the valid number).
+async fn bulk_check_of_10000_items(
+    s: &mut RegistrationService,
+) -> (
+    Vec<BulkCheck>,
+    Vec<&'static str>,
+    ValidateStatementsResponse,
+    String,
+) {
     let (valid, _, revoked) = s.public_registry().await;
     let mut items = Vec::new();
     let mut expected = Vec::new();
@@ -66,12 +73,25 @@ async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Registr
         .await
         .unwrap()
         .into_inner();
+    (items, expected, answer, valid)
+}
+
+/// One answer per item in order, duplicates checked once; each item for which `checks` holds
+/// (given what it should answer) answers that.
+fn assert_bulk_answers(
+    answer: &ValidateStatementsResponse,
+    expected: &[&str],
+    checks: impl Fn(&str) -> bool,
+) {
     assert_eq!(answer.results.len(), 10_000);
     // Unknown and malformed numbers are all different; the rest repeat.
     let distinct_unknown = (0..10_000).filter(|i| i % 7 == 3 || i % 7 == 4).count();
     assert_eq!(answer.distinct_items as usize, distinct_unknown + 5);
-    for (i, (result, want)) in answer.results.iter().zip(&expected).enumerate() {
+    for (i, (result, want)) in answer.results.iter().zip(expected).enumerate() {
         assert_eq!(result.index as usize, i);
+        if !checks(want) {
+            continue;
+        }
         let got = match result.result.as_ref().unwrap() {
             bulk_result::Result::Lookup(l) => {
                 let status = LookupStatus::try_from(l.status).unwrap();
@@ -93,6 +113,17 @@ async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Registr
         };
         assert_eq!(got, *want, "item {i}");
     }
+}
+
+fn is_statement(want: &str) -> bool {
+    want.starts_with("STATEMENT_")
+}
+
+/// The lookups of a bulk check of 10,000 items: one answer per item in order, duplicates
+/// checked once, a malformed item failing alone.
+async fn reg_5_bulk_check_of_10000_items_answers_each_lookup_in_order(mut s: RegistrationService) {
+    let (mut items, expected, answer, valid) = bulk_check_of_10000_items(&mut s).await;
+    assert_bulk_answers(&answer, &expected, |want| !is_statement(want));
     // A revoked number's answer says when.
     let bulk_result::Result::Lookup(r) = answer.results[1].result.as_ref().unwrap() else {
         panic!("item 1 is a lookup");
@@ -108,9 +139,22 @@ async fn reg_5_12_bulk_check_of_10000_items_answers_each_in_order(mut s: Registr
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("10000"), "{}", err.message());
 }
-on_both_backends!(spawn_registration => reg_5_12_bulk_check_of_10000_items_answers_each_in_order);
+on_both_backends!(
+    spawn_registration => reg_5_bulk_check_of_10000_items_answers_each_lookup_in_order
+);
 
-async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(
+/// The statements of the same bulk check: each answered in its place.
+async fn reg_12_bulk_check_of_10000_items_answers_each_statement_in_order(
+    mut s: RegistrationService,
+) {
+    let (_, expected, answer, _) = bulk_check_of_10000_items(&mut s).await;
+    assert_bulk_answers(&answer, &expected, is_statement);
+}
+on_both_backends!(
+    spawn_registration => reg_12_bulk_check_of_10000_items_answers_each_statement_in_order
+);
+
+async fn reg_5_json_api_keeps_valid_revoked_unknown_and_malformed_apart(
     mut s: RegistrationService,
 ) {
     let (valid, unpublished, revoked) = s.public_registry().await;
@@ -168,34 +212,6 @@ async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(
     assert_eq!(v["registration_numbers"], json!([]));
     let (status, _) = get("/api/v1/registrations?tin=123").await;
     assert_eq!(status, 400);
-    // REG-12: a statement with its text.
-    let statement = json!({
-        "importing_country": "CH",
-        "value": { "currency": "EUR", "amount": "15000" },
-        "exchange_rate": "0.95",
-        "statement_date": "2026-06-20",
-        "statement_text": format!("The exporter Altyn Dan LLP, Almaty, {valid} of the products covered by this document declares that, except where otherwise clearly indicated, these products are of Kazakhstan preferential origin according to rules of origin of the Generalized System of Preferences of the Swiss Confederation and that the origin criterion met is W 11.01."),
-    });
-    let (status, body) = http(
-        api,
-        "POST",
-        "/api/v1/statements/validate",
-        Some(&statement.to_string()),
-    )
-    .await;
-    let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(status, 200, "{v}");
-    assert_eq!(v["valid"], true, "{v}");
-    assert_eq!(v["value_in_threshold_currency"]["amount"], "14250.00");
-    assert_eq!(v["parsed"]["registration_number"], json!(valid));
-    let (status, body) = http(
-        api,
-        "POST",
-        "/api/v1/statements/validate",
-        Some("{\"importing_country\": 3}"),
-    )
-    .await;
-    assert_eq!(status, 400, "{body}");
     // The batch: a malformed item answers for itself, duplicates are checked once.
     let batch = json!({ "items": [
         { "lookup": { "registration_number": valid } },
@@ -238,7 +254,43 @@ async fn reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart(
         assert!(yaml.contains(path), "{path} missing from openapi.yaml");
     }
 }
-on_both_backends!(spawn_registration => reg_5_12_json_api_keeps_valid_revoked_unknown_and_malformed_apart);
+on_both_backends!(
+    spawn_registration => reg_5_json_api_keeps_valid_revoked_unknown_and_malformed_apart
+);
+
+async fn reg_12_json_api_validates_a_statement_with_its_text(mut s: RegistrationService) {
+    let (valid, _, _) = s.public_registry().await;
+    let api = s.public_addr;
+    // REG-12: a statement with its text.
+    let statement = json!({
+        "importing_country": "CH",
+        "value": { "currency": "EUR", "amount": "15000" },
+        "exchange_rate": "0.95",
+        "statement_date": "2026-06-20",
+        "statement_text": format!("The exporter Altyn Dan LLP, Almaty, {valid} of the products covered by this document declares that, except where otherwise clearly indicated, these products are of Kazakhstan preferential origin according to rules of origin of the Generalized System of Preferences of the Swiss Confederation and that the origin criterion met is W 11.01."),
+    });
+    let (status, body) = http(
+        api,
+        "POST",
+        "/api/v1/statements/validate",
+        Some(&statement.to_string()),
+    )
+    .await;
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["value_in_threshold_currency"]["amount"], "14250.00");
+    assert_eq!(v["parsed"]["registration_number"], json!(valid));
+    let (status, body) = http(
+        api,
+        "POST",
+        "/api/v1/statements/validate",
+        Some("{\"importing_country\": 3}"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}
+on_both_backends!(spawn_registration => reg_12_json_api_validates_a_statement_with_its_text);
 
 async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: RegistrationService) {
     let (valid, _, revoked) = s.public_registry().await;
@@ -349,71 +401,76 @@ fn reg_5_the_openapi_description_is_valid() {
     );
 }
 
-/// Two replicas on one PostgreSQL database, each answering lookups from its memory: a
-/// revocation made through one shows in the other's very next lookup (REV-1), and so does the
-/// court's reinstatement (REV-5).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rev_1_5_a_revocation_through_one_replica_shows_at_once_on_another() {
-    if !Backend::Postgres.available() {
-        return;
-    }
+/// Replica A and replica B on one PostgreSQL database, each answering lookups from its memory;
+/// B has looked up the valid number of [`RegistrationService::public_registry`] twice (it holds
+/// the record in memory now): (A, B, the number, B's two answers).
+async fn two_replicas_with_the_record_in_memory() -> (
+    RegistrationService,
+    RegistrationService,
+    String,
+    [LookupStatus; 2],
+) {
     let mut a = spawn_registration(Backend::Postgres).await;
     let (valid, _, _) = a.public_registry().await;
     // Replica B: the same database, its own lookup cache.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let b_addr = listener.local_addr().unwrap();
-    let options = rex_registration::Options {
-        grace: std::time::Duration::from_millis(100),
-        ..a.options_of_this()
-    };
-    tokio::spawn(rex_registration::serve_with(
-        listener,
-        options,
-        std::future::pending(),
-    ));
-    let channel = rex_testkit::channel(b_addr);
-    let mut b = registration_service_client::RegistrationServiceClient::new(channel);
-    let status_on_b = async |b: &mut registration_service_client::RegistrationServiceClient<
-        tonic::transport::Channel,
-    >| {
-        loop {
-            match b
-                .lookup_registration(LookupRegistrationRequest {
-                    registration_number: valid.clone(),
-                    as_of: Some(pdate("2026-06-20")),
-                })
-                .await
-            {
-                Ok(r) => return LookupStatus::try_from(r.into_inner().status).unwrap(),
-                // B may still be migrating/starting.
-                Err(s) if s.code() == Code::Unavailable => {
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await
-                }
-                Err(s) => panic!("{s}"),
-            }
-        }
-    };
-    // B holds the record in memory now.
-    assert_eq!(status_on_b(&mut b).await, LookupStatus::Valid);
-    assert_eq!(status_on_b(&mut b).await, LookupStatus::Valid);
-    a.revoke_at_exporters_request(&valid, "2026-06-10").await;
-    assert_eq!(
-        status_on_b(&mut b).await,
-        LookupStatus::Revoked,
-        "B's next lookup"
-    );
-    a.client
-        .reinstate_registration(ReinstateRegistrationRequest {
-            registration_number: valid.clone(),
-            court_reference: "SMEC 9".into(),
-            court_decision_on: Some(pdate("2026-06-10")),
-            officer_id: "AP-1".into(),
-            ..Default::default()
+    let mut b = RegistrationService::spawn(a.database.clone(), a.clock.clone(), |o| {
+        o.grace = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let first = status_on(&mut b, &valid).await;
+    let second = status_on(&mut b, &valid).await;
+    (a, b, valid, [first, second])
+}
+
+/// The number's status as of 20 June, looked up on `replica`.
+async fn status_on(replica: &mut RegistrationService, number: &str) -> LookupStatus {
+    let r = replica
+        .client
+        .lookup_registration(LookupRegistrationRequest {
+            registration_number: number.into(),
+            as_of: Some(pdate("2026-06-20")),
         })
         .await
         .unwrap();
+    LookupStatus::try_from(r.into_inner().status).unwrap()
+}
+
+/// A revocation made through one replica shows in the other's very next lookup (REV-1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rev_1_a_revocation_through_one_replica_shows_at_once_on_another() {
+    if !Backend::Postgres.available() {
+        return;
+    }
+    let (mut a, mut b, valid, before) = two_replicas_with_the_record_in_memory().await;
+    // B holds the record in memory now.
+    assert_eq!(before, [LookupStatus::Valid, LookupStatus::Valid]);
+    a.revoke_at_exporters_request(&valid, "2026-06-10").await;
     assert_eq!(
-        status_on_b(&mut b).await,
+        status_on(&mut b, &valid).await,
+        LookupStatus::Revoked,
+        "B's next lookup"
+    );
+}
+
+/// So does the court's reinstatement (REV-5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rev_5_a_reinstatement_through_one_replica_shows_at_once_on_another() {
+    if !Backend::Postgres.available() {
+        return;
+    }
+    let (mut a, mut b, valid, _) = two_replicas_with_the_record_in_memory().await;
+    a.revoke_at_exporters_request(&valid, "2026-06-10").await;
+    assert_eq!(status_on(&mut b, &valid).await, LookupStatus::Revoked);
+    a.client
+        .reinstate_registration(rex_testkit::scenario::reinstatement(
+            &valid,
+            "SMEC 9",
+            "2026-06-10",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        status_on(&mut b, &valid).await,
         LookupStatus::Valid,
         "after the court"
     );
