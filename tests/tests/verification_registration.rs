@@ -82,11 +82,47 @@ async fn conclude(
         .into_inner()
 }
 
-async fn ver_1_to_7_full_case_ending_in_confirmation(w: Suite) {
+/// Asks Atameken for the case's dossier (VER-4); the case as it stands after.
+async fn request_dossier(w: &Suite, case_id: &str) -> Case {
+    w.verification
+        .client()
+        .request_dossier(RequestDossierRequest {
+            idempotency_key: String::new(),
+            case_id: case_id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .case
+        .unwrap()
+}
+
+/// Fixture 0 registered on 2 March; Norway's customs open case NO-TOLL-2026-0117 about it on
+/// Thursday 19 March: (the number, the case).
+async fn norways_case(w: &Suite) -> (String, Case) {
     let number = w.registered(0, "2026-03-02").await;
     let case = w
         .open("NO-TOLL-2026-0117", &number, morning(d("2026-03-19")))
         .await;
+    (number, case)
+}
+
+/// As [`norways_case`], with the dossier received the same day: (the number, the case).
+async fn norways_case_with_its_dossier(w: &Suite) -> (String, Case) {
+    let (number, case) = norways_case(w).await;
+    (number, request_dossier(w, &case.case_id).await)
+}
+
+/// As [`norways_case_with_its_dossier`], every document checked on 26 March: (the number, the
+/// case).
+async fn norways_case_checked(w: &Suite) -> (String, Case) {
+    let (number, case) = norways_case_with_its_dossier(w).await;
+    w.set_today("2026-03-26");
+    (number, check_all(w, &case).await)
+}
+
+async fn ver_1_a_case_opened_on_a_foreign_request_has_its_steps_due(w: Suite) {
+    let (_, case) = norways_case(&w).await;
     assert_eq!(case.status, CaseStatus::Open as i32);
     assert_eq!(
         due(&case, "VER-4"),
@@ -95,6 +131,13 @@ async fn ver_1_to_7_full_case_ending_in_confirmation(w: Suite) {
     );
     assert_eq!(due(&case, "VER-2"), Some(pdate("2026-05-06")));
     assert!(!case.at_risk);
+}
+on_both_backends!(
+    suite_without_relays => ver_1_a_case_opened_on_a_foreign_request_has_its_steps_due
+);
+
+async fn ver_2_the_same_foreign_reference_is_the_same_case(w: Suite) {
+    let (number, case) = norways_case(&w).await;
     // VER-2: the same foreign reference is the same case.
     let again = w
         .open("NO-TOLL-2026-0117", &number, morning(d("2026-03-19")))
@@ -111,30 +154,36 @@ async fn ver_1_to_7_full_case_ending_in_confirmation(w: Suite) {
             .len(),
         1
     );
+}
+on_both_backends!(suite_without_relays => ver_2_the_same_foreign_reference_is_the_same_case);
+
+async fn ver_5_the_dossier_comes_over_grpc_from_atameken(w: Suite) {
     // VER-4/5: the dossier comes over gRPC from Atameken.
-    let mut client = w.verification.client();
-    let case = client
-        .request_dossier(RequestDossierRequest {
-            idempotency_key: String::new(),
-            case_id: case.case_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .case
-        .unwrap();
+    let (number, case) = norways_case_with_its_dossier(&w).await;
     assert_eq!(case.status, CaseStatus::DossierReceived as i32);
     let dossier = case.dossier.clone().unwrap();
     assert_eq!(dossier.registration.unwrap().registration_number, number);
     assert_eq!(dossier.documents.len(), 1);
     assert_eq!(state(&case, "VER-4"), StepState::Completed as i32);
     assert_eq!(state(&case, "VER-5"), StepState::Completed as i32);
+}
+on_both_backends!(suite_without_relays => ver_5_the_dossier_comes_over_grpc_from_atameken);
+
+async fn ver_6_the_check_counts_from_the_day_the_dossier_arrived(w: Suite) {
+    let (_, case) = norways_case_with_its_dossier(&w).await;
     // VER-6: counts from the day the dossier arrived (19 March): 7 WD -> 2 April.
     assert_eq!(due(&case, "VER-6"), Some(pdate("2026-04-02")));
     w.set_today("2026-03-26");
     let case = check_all(&w, &case).await;
     assert_eq!(case.status, CaseStatus::Checked as i32);
     assert_eq!(case.checked_by, "MTI-7");
+}
+on_both_backends!(
+    suite_without_relays => ver_6_the_check_counts_from_the_day_the_dossier_arrived
+);
+
+async fn ver_7_the_conclusion_confirms_the_registration_in_json_and_html(w: Suite) {
+    let (number, case) = norways_case_checked(&w).await;
     assert_eq!(
         due(&case, "VER-7"),
         Some(pdate("2026-04-06")),
@@ -176,7 +225,9 @@ async fn ver_1_to_7_full_case_ending_in_confirmation(w: Suite) {
     )
     .await;
     assert_eq!(again.documents, r.documents);
-    let err = client
+    let err = w
+        .verification
+        .client()
         .request_revocation(RequestRevocationRequest {
             idempotency_key: String::new(),
             case_id: case.case_id.clone(),
@@ -186,7 +237,9 @@ async fn ver_1_to_7_full_case_ending_in_confirmation(w: Suite) {
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
 }
-on_both_backends!(suite_without_relays => ver_1_to_7_full_case_ending_in_confirmation);
+on_both_backends!(
+    suite_without_relays => ver_7_the_conclusion_confirms_the_registration_in_json_and_html
+);
 
 async fn ver_8_full_case_ending_in_revocation_exactly_once(w: Suite) {
     let number = w.registered(1, "2026-03-02").await;
@@ -194,16 +247,7 @@ async fn ver_8_full_case_ending_in_revocation_exactly_once(w: Suite) {
         .open("CH-BAZG-2026-88", &number, morning(d("2026-03-19")))
         .await;
     let mut client = w.verification.client();
-    let case = client
-        .request_dossier(RequestDossierRequest {
-            idempotency_key: String::new(),
-            case_id: case.case_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .case
-        .unwrap();
+    let case = request_dossier(&w, &case.case_id).await;
     let case = check_all(&w, &case).await;
     let r = conclude(
         &w,
@@ -285,22 +329,18 @@ async fn ver_8_full_case_ending_in_revocation_exactly_once(w: Suite) {
 }
 on_both_backends!(suite_without_relays => ver_8_full_case_ending_in_revocation_exactly_once);
 
-async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once(mut w: Suite) {
+/// Fixture 2 registered; case NO-1 opened on 19 March; the registry goes down and the dossier
+/// is asked for: (the number, the case as the request left it).
+async fn dossier_asked_while_the_registry_is_down(w: &mut Suite) -> (String, Case) {
     let number = w.registered(2, "2026-03-02").await;
     let case = w.open("NO-1", &number, morning(d("2026-03-19"))).await;
     w.registration.stop().await;
-    let pending = w
-        .verification
-        .client()
-        .request_dossier(RequestDossierRequest {
-            idempotency_key: String::new(),
-            case_id: case.case_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .case
-        .unwrap();
+    let pending = request_dossier(w, &case.case_id).await;
+    (number, pending)
+}
+
+async fn ver_4_a_dossier_asked_while_the_registry_is_down_stays_pending(mut w: Suite) {
+    let (_, pending) = dossier_asked_while_the_registry_is_down(&mut w).await;
     assert_eq!(
         pending.status,
         CaseStatus::DossierRequested as i32,
@@ -310,7 +350,7 @@ async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once
     assert_eq!(state(&pending, "VER-4"), StepState::Completed as i32);
     let vdb = w.verification.db().await;
     let (attempts, error) =
-        rex_verification::service::pending_error(&vdb, &case.case_id, "dossier")
+        rex_verification::service::pending_error(&vdb, &pending.case_id, "dossier")
             .await
             .unwrap()
             .unwrap();
@@ -319,10 +359,17 @@ async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once
         error.contains("Unavailable") || error.contains("Cancelled") || error.contains("Unknown"),
         "{error}"
     );
+}
+on_both_backends!(
+    suite_without_relays => ver_4_a_dossier_asked_while_the_registry_is_down_stays_pending
+);
+
+async fn ver_5_the_registry_back_up_sends_the_dossier_once(mut w: Suite) {
+    let (number, pending) = dossier_asked_while_the_registry_is_down(&mut w).await;
     w.registration.start().await;
     let done = w
         .verification
-        .wait_for(&case.case_id, CaseStatus::DossierReceived)
+        .wait_for(&pending.case_id, CaseStatus::DossierReceived)
         .await;
     assert_eq!(
         done.dossier
@@ -338,20 +385,13 @@ async fn ver_4_5_registration_down_during_request_dossier_then_back_dossier_once
         .unwrap();
     assert_eq!(count, 1, "Atameken answered the dossier request once");
 }
-on_both_backends!(suite_without_relays => ver_4_5_registration_down_during_request_dossier_then_back_dossier_once);
+on_both_backends!(suite_without_relays => ver_5_the_registry_back_up_sends_the_dossier_once);
 
 async fn ver_restart_of_the_verification_service_mid_case_loses_nothing(mut w: Suite) {
     let number = w.registered(3, "2026-03-02").await;
     let case = w.open("NO-2", &number, morning(d("2026-03-19"))).await;
     w.registration.stop().await;
-    w.verification
-        .client()
-        .request_dossier(RequestDossierRequest {
-            idempotency_key: String::new(),
-            case_id: case.case_id.clone(),
-        })
-        .await
-        .unwrap();
+    request_dossier(&w, &case.case_id).await;
     // The Ministry's service goes down with the request pending; Atameken comes back meanwhile.
     w.verification.stop().await;
     w.registration.start().await;
@@ -383,18 +423,7 @@ async fn ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding(w: 
     let case = w
         .open("NO-3", "KZREX002190320269999", morning(d("2026-03-19")))
         .await;
-    let case = w
-        .verification
-        .client()
-        .request_dossier(RequestDossierRequest {
-            idempotency_key: String::new(),
-            case_id: case.case_id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .case
-        .unwrap();
+    let case = request_dossier(&w, &case.case_id).await;
     assert_eq!(case.status, CaseStatus::DossierReceived as i32);
     assert!(case.dossier.is_none());
     assert!(
