@@ -83,27 +83,10 @@ async fn reg_8_registration_notice_arrives_by_email_in_russian_and_english(w: Su
     );
     assert_eq!(n.languages, vec![Language::Ru as i32, Language::En as i32]);
     // The same notice is in the exporter's inbox (REG-8), unread until it is acknowledged.
-    let mut client = w.notification.client();
-    let inbox = client
-        .list_inbox(ListInboxRequest {
-            recipient: tin(0),
-            unread_only: true,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let inbox = w.notification.inbox(&tin(0), true).await;
     assert_eq!(inbox.len(), 1);
     // The Ministry got the REG-13 notice about the authorized person, in its inbox.
-    let ministry = client
-        .list_inbox(ListInboxRequest {
-            recipient: "MINISTRY".into(),
-            unread_only: false,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let ministry = w.notification.inbox("MINISTRY", false).await;
     assert_eq!(ministry.len(), 1);
     assert_eq!(
         ministry[0].kind,
@@ -126,16 +109,7 @@ async fn reg_8_a_notice_delivered_after_its_working_day_due_date_is_late() {
         .await;
     // On Thursday 26 March (a calendar-day count would already be past 2 days) it is not late.
     w.set_today("2026-03-26");
-    let mut client = w.notification.client();
-    let n = client
-        .list_notifications(ListNotificationsRequest {
-            late_only: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let n = w.notification.late().await;
     assert!(n.is_empty(), "not late on 26 March");
     // The mail server comes back only on Monday 30 March: delivered, and late.
     w.set_today("2026-03-30");
@@ -146,15 +120,7 @@ async fn reg_8_a_notice_delivered_after_its_working_day_due_date_is_late() {
         .await;
     assert_eq!(n.due_on, Some(pdate("2026-03-27")));
     assert!(n.late);
-    let late = client
-        .list_notifications(ListNotificationsRequest {
-            late_only: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let late = w.notification.late().await;
     assert_eq!(late.len(), 1);
     assert!(
         n.history.iter().any(|e| e.detail.contains("retrying")),
@@ -259,15 +225,12 @@ async fn every_registration_notice_renders_and_the_outbox_empties() {
         .reinstate_registration(reinstatement(&number, "2-77/2026", "2026-03-19"))
         .await
         .unwrap();
-    let mut notifications = w.notification.client();
     let mut kinds = Vec::new();
     for _ in 0..200 {
-        let list = notifications
-            .list_notifications(ListNotificationsRequest::default())
-            .await
-            .unwrap()
-            .into_inner()
-            .notifications;
+        let list = w
+            .notification
+            .list(ListNotificationsRequest::default())
+            .await;
         if list.len() == 6 {
             kinds = list.iter().map(|n| n.kind).collect();
             break;
@@ -286,15 +249,13 @@ async fn every_registration_notice_renders_and_the_outbox_empties() {
     expected.sort();
     assert_eq!(kinds, expected);
     // The refusal of a paper application goes as a letter; the e-mailed ones arrive.
-    let list = notifications
-        .list_notifications(ListNotificationsRequest {
+    let list = w
+        .notification
+        .list(ListNotificationsRequest {
             kind: NotificationKind::ApplicationRefused as i32,
             ..Default::default()
         })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+        .await;
     assert_eq!(list[0].channel, DeliveryChannel::Paper as i32);
     assert!(list[0].body.contains("Документы неполные"));
     w.notification.smtp().wait_for(4).await;
@@ -330,11 +291,7 @@ async fn two_relay_replicas_never_send_a_notice_twice() {
     assert_eq!(rex_runtime::outbox::backlog(db).await.unwrap(), 0);
     let all = w
         .notification
-        .client()
-        .list_notifications(ListNotificationsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+        .list(ListNotificationsRequest::default())
+        .await;
     assert_eq!(all.len(), 11);
 }

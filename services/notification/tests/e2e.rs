@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used)]
 
 use rex_proto::common::Language;
+use rex_proto::notification::notification_service_client::NotificationServiceClient;
 use rex_proto::notification::*;
 use rex_testkit::*;
 use tonic::Code;
+use tonic::transport::Channel;
 
 fn request(
     key: &str,
@@ -31,6 +33,28 @@ fn request(
     }
 }
 
+/// The REG-8 registration notice due 27 March 2026, with its facts, under `key`.
+fn reg8(key: &str, channel: DeliveryChannel) -> SendNotificationRequest {
+    request(
+        key,
+        NotificationKind::RegistrationConfirmed,
+        channel,
+        "2026-03-27",
+        REG8_FACTS,
+    )
+}
+
+async fn send(
+    client: &mut NotificationServiceClient<Channel>,
+    request: SendNotificationRequest,
+) -> SendNotificationResponse {
+    client
+        .send_notification(request)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 const REG8_FACTS: &[(&str, &str)] = &[
     ("registration_number", "KZREX002190320260001"),
     ("application_registration_date", "2026-03-19"),
@@ -43,17 +67,8 @@ const REG8_FACTS: &[(&str, &str)] = &[
 async fn reg_8_inbox_read_receipt_and_paper_hand_over() {
     let w = spawn_notification(Backend::Sqlite).await;
     let mut client = w.client();
-    let inbox = client
-        .send_notification(request(
-            "inbox-1",
-            NotificationKind::RegistrationConfirmed,
-            DeliveryChannel::Inbox,
-            "2026-03-27",
-            REG8_FACTS,
-        ))
+    let inbox = send(&mut client, reg8("inbox-1", DeliveryChannel::Inbox))
         .await
-        .unwrap()
-        .into_inner()
         .notification
         .unwrap();
     assert_eq!(
@@ -82,27 +97,10 @@ async fn reg_8_inbox_read_receipt_and_paper_hand_over() {
     assert_eq!(read.state, DeliveryState::Delivered as i32);
     assert!(read.acknowledged_at.is_some());
     assert_eq!(read.history.last().unwrap().detail, "read receipt");
-    let unread = client
-        .list_inbox(ListInboxRequest {
-            recipient: "110340517504".into(),
-            unread_only: true,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let unread = w.inbox("110340517504", true).await;
     assert!(unread.is_empty());
-    let paper = client
-        .send_notification(request(
-            "paper-1",
-            NotificationKind::RegistrationConfirmed,
-            DeliveryChannel::Paper,
-            "2026-03-27",
-            REG8_FACTS,
-        ))
+    let paper = send(&mut client, reg8("paper-1", DeliveryChannel::Paper))
         .await
-        .unwrap()
-        .into_inner()
         .notification
         .unwrap();
     assert_eq!(
@@ -139,28 +137,8 @@ async fn reg_8_inbox_read_receipt_and_paper_hand_over() {
 async fn a_notice_is_never_sent_twice_and_bad_input_names_the_field() {
     let w = spawn_notification(Backend::Sqlite).await;
     let mut client = w.client();
-    let first = client
-        .send_notification(request(
-            "k-1",
-            NotificationKind::RegistrationConfirmed,
-            DeliveryChannel::Email,
-            "2026-03-27",
-            REG8_FACTS,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let again = client
-        .send_notification(request(
-            "k-1",
-            NotificationKind::RegistrationConfirmed,
-            DeliveryChannel::Email,
-            "2026-03-27",
-            REG8_FACTS,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let first = send(&mut client, reg8("k-1", DeliveryChannel::Email)).await;
+    let again = send(&mut client, reg8("k-1", DeliveryChannel::Email)).await;
     assert_eq!(
         first.notification.unwrap().notification_id,
         again.notification.unwrap().notification_id
@@ -193,13 +171,7 @@ async fn a_notice_is_never_sent_twice_and_bad_input_names_the_field() {
     assert!(missing.message().contains("facts.application_registration_date: is required by the NOTIFICATION_KIND_REGISTRATION_CONFIRMED notice (REG-8)"), "{}", missing.message());
     let no_email = SendNotificationRequest {
         recipient_email: String::new(),
-        ..request(
-            "k-3",
-            NotificationKind::RegistrationConfirmed,
-            DeliveryChannel::Email,
-            "2026-03-27",
-            REG8_FACTS,
-        )
+        ..reg8("k-3", DeliveryChannel::Email)
     };
     let err = client.send_notification(no_email).await.unwrap_err();
     assert!(
@@ -214,13 +186,7 @@ async fn ret_2_copies_are_kept_3_years_then_removed_with_a_report() {
     let w = spawn_notification(Backend::Sqlite).await;
     let mut client = w.client();
     client
-        .send_notification(request(
-            "ret-1",
-            NotificationKind::RegistrationConfirmed,
-            DeliveryChannel::Inbox,
-            "2026-03-27",
-            REG8_FACTS,
-        ))
+        .send_notification(reg8("ret-1", DeliveryChannel::Inbox))
         .await
         .unwrap();
     let notices = rex_notification::notices(w.settings_of_this())
@@ -282,15 +248,6 @@ async fn deadline_at_risk_reaches_the_officers_inbox() {
         n.subject,
         "Срок шага VER-4 истекает 2026-03-27 — дело MTI-VER-1 / Step VER-4 is due on 2026-03-27 — case MTI-VER-1"
     );
-    let inbox = w
-        .client()
-        .list_inbox(ListInboxRequest {
-            recipient: "MTI-7".into(),
-            unread_only: true,
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .notifications;
+    let inbox = w.inbox("MTI-7", true).await;
     assert_eq!(inbox.len(), 1);
 }

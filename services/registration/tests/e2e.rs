@@ -1120,16 +1120,28 @@ on_both_backends!(spawn_registration => ver_5_dossier_has_the_form_every_documen
 
 // ---- REG-12: statements on origin ----------------------------------------------------------------
 
-async fn reg_12_statement_threshold_number_and_dates(mut s: RegistrationService) {
-    s.authorized_person().await;
-    let number = s.registered(0, "2026-03-19").await.registration_number;
-    let check = |country: ImportingCountry,
-                 amount: &str,
-                 currency: &str,
-                 rate: &str,
-                 date: &str,
-                 number: &str,
-                 text: &str| ValidateStatementRequest {
+async fn validate(
+    s: &mut RegistrationService,
+    request: ValidateStatementRequest,
+) -> ValidateStatementResponse {
+    s.client
+        .validate_statement(request)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// A statement on origin made out on `date` for goods worth `amount` in `currency` (at `rate`
+/// to the importing country's; empty: none), with registration number `number` and the
+/// printed `text` (empty: none).
+fn statement(
+    country: ImportingCountry,
+    (amount, currency, rate): (&str, &str, &str),
+    date: &str,
+    number: &str,
+    text: &str,
+) -> ValidateStatementRequest {
+    ValidateStatementRequest {
         importing_country: country as i32,
         value: Some(Money {
             currency_code: currency.into(),
@@ -1139,56 +1151,39 @@ async fn reg_12_statement_threshold_number_and_dates(mut s: RegistrationService)
         statement_date: Some(pdate(date)),
         registration_number: number.into(),
         statement_text: text.into(),
-    };
-    let reasons =
-        |r: &ValidateStatementResponse| r.findings.iter().map(|f| f.reason).collect::<Vec<_>>();
+    }
+}
+
+fn reasons(r: &ValidateStatementResponse) -> Vec<i32> {
+    r.findings.iter().map(|f| f.reason).collect()
+}
+
+async fn reg_12_statement_threshold_number_and_dates(mut s: RegistrationService) {
+    use ImportingCountry::{Ch, No};
+    s.authorized_person().await;
+    let number = s.registered(0, "2026-03-19").await.registration_number;
+    let chf_20000 = ("20000", "CHF", "");
     // At the threshold: no number needed.
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::Ch,
-            "10300.00",
-            "CHF",
-            "",
-            "2026-04-01",
-            "",
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = validate(
+        &mut s,
+        statement(Ch, ("10300.00", "CHF", ""), "2026-04-01", "", ""),
+    )
+    .await;
     assert!(r.valid);
     assert_eq!(reasons(&r), vec![StatementReason::BelowThreshold as i32]);
     // Above it: a number is required.
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::No,
-            "60000.01",
-            "NOK",
-            "",
-            "2026-04-01",
-            "",
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = validate(
+        &mut s,
+        statement(No, ("60000.01", "NOK", ""), "2026-04-01", "", ""),
+    )
+    .await;
     assert!(!r.valid);
     assert_eq!(reasons(&r), vec![StatementReason::NumberRequired as i32]);
     assert!(r.findings[0].message.contains("REG-12"));
     // Another currency needs a rate; with it, EUR 10,000 x 11.7 = NOK 117,000.
     let err = s
         .client
-        .validate_statement(check(
-            ImportingCountry::No,
-            "10000",
-            "EUR",
-            "",
-            "2026-04-01",
-            "",
-            "",
-        ))
+        .validate_statement(statement(No, ("10000", "EUR", ""), "2026-04-01", "", ""))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
@@ -1198,20 +1193,11 @@ async fn reg_12_statement_threshold_number_and_dates(mut s: RegistrationService)
         "{}",
         err.message()
     );
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::No,
-            "10000",
-            "EUR",
-            "11.7",
-            "2026-04-01",
-            &number,
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = validate(
+        &mut s,
+        statement(No, ("10000", "EUR", "11.7"), "2026-04-01", &number, ""),
+    )
+    .await;
     assert!(r.valid, "{:?}", r.findings);
     assert_eq!(
         r.value_in_threshold_currency.as_ref().unwrap().amount,
@@ -1219,69 +1205,31 @@ async fn reg_12_statement_threshold_number_and_dates(mut s: RegistrationService)
     );
     assert_eq!(reasons(&r), vec![StatementReason::NumberValid as i32]);
     // Not yet valid, unknown, malformed.
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::Ch,
-            "20000",
-            "CHF",
-            "",
-            "2026-03-18",
-            &number,
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(reasons(&r), vec![StatementReason::NotYetValid as i32]);
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::Ch,
-            "20000",
-            "CHF",
-            "",
+    for (date, number, reason) in [
+        ("2026-03-18", number.as_str(), StatementReason::NotYetValid),
+        (
             "2026-04-01",
             "KZREX002190320260099",
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(reasons(&r), vec![StatementReason::UnknownNumber as i32]);
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::Ch,
-            "20000",
-            "CHF",
-            "",
+            StatementReason::UnknownNumber,
+        ),
+        (
             "2026-04-01",
             "KZREX00219032026",
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(reasons(&r), vec![StatementReason::MalformedNumber as i32]);
+            StatementReason::MalformedNumber,
+        ),
+    ] {
+        let r = validate(&mut s, statement(Ch, chf_20000, date, number, "")).await;
+        assert_eq!(reasons(&r), vec![reason as i32]);
+    }
     // The printed text: number, criterion and country read from it.
     let text = format!(
         "The exporter Altyn Dan LLP, Almaty, Raiymbek ave. 221, {number} of the products covered by this document declares that, except where otherwise clearly indicated, these products are of Kazakhstan preferential origin according to rules of origin of the Generalized System of Preferences of the Kingdom of Norway and that the origin criterion met is W 11.01."
     );
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::No,
-            "80000",
-            "NOK",
-            "",
-            "2026-04-01",
-            "",
-            &text,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = validate(
+        &mut s,
+        statement(No, ("80000", "NOK", ""), "2026-04-01", "", &text),
+    )
+    .await;
     assert!(r.valid, "{:?}", r.findings);
     let parsed = r.parsed.unwrap();
     assert_eq!(
@@ -1292,54 +1240,22 @@ async fn reg_12_statement_threshold_number_and_dates(mut s: RegistrationService)
         ),
         (number.as_str(), "W", "11.01")
     );
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::Ch,
-            "80000",
-            "CHF",
-            "",
-            "2026-04-01",
-            "",
-            &text,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = validate(
+        &mut s,
+        statement(Ch, ("80000", "CHF", ""), "2026-04-01", "", &text),
+    )
+    .await;
     assert!(!r.valid);
     assert!(reasons(&r).contains(&(StatementReason::CountryMismatch as i32)));
     // Revoked on the statement's date.
     s.revoke_at_exporters_request(&number, "2026-05-01").await;
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::Ch,
-            "20000",
-            "CHF",
-            "",
-            "2026-05-02",
-            &number,
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(reasons(&r), vec![StatementReason::Revoked as i32]);
-    let r = s
-        .client
-        .validate_statement(check(
-            ImportingCountry::Ch,
-            "20000",
-            "CHF",
-            "",
-            "2026-04-30",
-            &number,
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(reasons(&r), vec![StatementReason::NumberValid as i32]);
+    for (date, reason) in [
+        ("2026-05-02", StatementReason::Revoked),
+        ("2026-04-30", StatementReason::NumberValid),
+    ] {
+        let r = validate(&mut s, statement(Ch, chf_20000, date, &number, "")).await;
+        assert_eq!(reasons(&r), vec![reason as i32]);
+    }
 }
 on_both_backends!(spawn_registration => reg_12_statement_threshold_number_and_dates);
 

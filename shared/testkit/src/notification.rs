@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use rex_calendar::TestClock;
 use rex_proto::notification::notification_service_client::NotificationServiceClient;
-use rex_proto::notification::{DeliveryState, ListNotificationsRequest, Notification};
+use rex_proto::notification::{
+    DeliveryState, ListInboxRequest, ListNotificationsRequest, Notification,
+};
 use tonic::transport::Channel;
 
 use crate::database::{Backend, Database};
@@ -202,16 +204,42 @@ impl NotificationService {
         crate::set_today(&self.clock, date);
     }
 
+    /// The notices `request` lists.
+    pub async fn list(&self, request: ListNotificationsRequest) -> Vec<Notification> {
+        self.client()
+            .list_notifications(request)
+            .await
+            .unwrap()
+            .into_inner()
+            .notifications
+    }
+
+    /// The notices delivered after their due date.
+    pub async fn late(&self) -> Vec<Notification> {
+        self.list(ListNotificationsRequest {
+            late_only: true,
+            ..Default::default()
+        })
+        .await
+    }
+
+    /// `recipient`'s inbox (unread only, or every notice).
+    pub async fn inbox(&self, recipient: &str, unread_only: bool) -> Vec<Notification> {
+        self.client()
+            .list_inbox(ListInboxRequest {
+                recipient: recipient.into(),
+                unread_only,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .notifications
+    }
+
     /// Waits (polling, bounded) until the notice under idempotency key `key` is in `state`.
     pub async fn wait_for_state(&self, key: &str, state: DeliveryState) -> Notification {
-        let mut client = self.client();
         for _ in 0..300 {
-            let list = client
-                .list_notifications(ListNotificationsRequest::default())
-                .await
-                .unwrap()
-                .into_inner()
-                .notifications;
+            let list = self.list(ListNotificationsRequest::default()).await;
             if let Some(n) = list
                 .into_iter()
                 .find(|n| n.idempotency_key == key && n.state == state as i32)
