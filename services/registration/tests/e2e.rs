@@ -707,30 +707,11 @@ async fn rev_1_revocation_by_the_ministry_and_the_public_lookup(mut s: Registrat
     let rev = &revoked.revocations[0];
     assert_eq!(rev.case_reference, "MTI-VER-2026-0042");
     // Lookup as of dates: before validity, valid, revoked.
-    let look = |as_of: &str| LookupRegistrationRequest {
-        registration_number: number.clone(),
-        as_of: Some(pdate(as_of)),
-    };
-    let before = s
-        .client
-        .lookup_registration(look("2026-03-18"))
-        .await
-        .unwrap()
-        .into_inner();
+    let before = s.lookup(&number, Some("2026-03-18")).await;
     assert_eq!(before.status, LookupStatus::NotYetValid as i32);
-    let valid = s
-        .client
-        .lookup_registration(look("2026-06-09"))
-        .await
-        .unwrap()
-        .into_inner();
+    let valid = s.lookup(&number, Some("2026-06-09")).await;
     assert_eq!(valid.status, LookupStatus::Valid as i32);
-    let gone = s
-        .client
-        .lookup_registration(look("2026-06-10"))
-        .await
-        .unwrap()
-        .into_inner();
+    let gone = s.lookup(&number, Some("2026-06-10")).await;
     assert_eq!(
         (gone.status, gone.revoked_on),
         (LookupStatus::Revoked as i32, Some(pdate("2026-06-10")))
@@ -821,15 +802,7 @@ async fn rev_5_a_court_brings_the_revoked_number_back(mut s: RegistrationService
         back.revocations[0].court_reference,
         "SMEC Almaty 2-1234/2026"
     );
-    let view = s
-        .client
-        .lookup_registration(LookupRegistrationRequest {
-            registration_number: first.clone(),
-            as_of: Some(pdate("2026-04-15")),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let view = s.lookup(&first, Some("2026-04-15")).await;
     assert_eq!(
         view.status,
         LookupStatus::Valid as i32,
@@ -879,28 +852,12 @@ async fn reg_5_lookup_publishes_only_what_the_exporter_consented_to(mut s: Regis
     s.authorized_person().await;
     let consented = s.registered(0, "2026-03-19").await.registration_number;
     let withheld = s.registered(1, "2026-03-19").await.registration_number;
-    let view = s
-        .client
-        .lookup_registration(LookupRegistrationRequest {
-            registration_number: consented,
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let view = s.lookup(&consented, None).await;
     assert!(view.published);
     assert_eq!(view.name.unwrap().english, "Altyn Dan LLP");
     assert_eq!(view.goods.len(), 2);
     assert!(view.contact.is_some());
-    let view = s
-        .client
-        .lookup_registration(LookupRegistrationRequest {
-            registration_number: withheld.clone(),
-            as_of: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let view = s.lookup(&withheld, None).await;
     assert!(!view.published);
     assert!(
         view.name.is_none()
@@ -1434,15 +1391,7 @@ async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: Registratio
         .registration
         .unwrap();
     assert_eq!(full, reg);
-    let far = s
-        .client
-        .lookup_registration(LookupRegistrationRequest {
-            registration_number: reg.registration_number,
-            as_of: Some(pdate("2090-12-31")),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let far = s.lookup(&reg.registration_number, Some("2090-12-31")).await;
     assert_eq!(
         far.status,
         LookupStatus::Valid as i32,

@@ -162,6 +162,22 @@ impl RegistrationService {
             .unwrap()
     }
 
+    /// The public lookup of `number` as of `as_of` (none: today).
+    pub async fn lookup(
+        &mut self,
+        number: &str,
+        as_of: Option<&str>,
+    ) -> LookupRegistrationResponse {
+        self.client
+            .lookup_registration(LookupRegistrationRequest {
+                registration_number: number.into(),
+                as_of: as_of.map(crate::fixtures::pdate),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     /// Every notice the service owes, from its outbox.
     pub async fn notices(&self) -> Vec<rex_registration::store::Notice> {
         let mut conn = self.db.pool.acquire().await.unwrap();
