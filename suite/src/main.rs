@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use rex_calendar::{Calendar, SystemClock};
 use rex_runtime::auth::{Minter, Role, Verifier};
+use rex_runtime::config::Base;
 use tokio::sync::watch;
 
 #[derive(Parser, Debug)]
@@ -114,8 +115,10 @@ async fn main() -> anyhow::Result<()> {
         hours,
     } = &command
     {
-        let role: Role = serde_json::from_value(serde_json::Value::String(role.clone()))
-            .map_err(|_| anyhow::anyhow!("--role {role:?}: use exporter, atameken_officer, ministry_officer, foreign_customs or service"))?;
+        let role: Role = Role::ALL
+            .into_iter()
+            .find(|r| r.name() == role)
+            .ok_or_else(|| anyhow::anyhow!("--role {role:?}: use exporter, atameken_officer, ministry_officer, foreign_customs or service"))?;
         let (private, _) = dev_keys(data_dir)?;
         let exp = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0) + hours * 3600;
         println!(
@@ -155,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let minter = Minter::from_pem(&private)?;
     let year = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0) + 365 * 24 * 3600;
-    let service_token = |name: &str| minter.mint(name, Role::Service, None, year);
+    let service_token = |name: &str| minter.mint(name, Role::SERVICE, None, year);
     let registration_token = service_token("registration")?;
     let verification_token = service_token("verification")?;
     std::fs::create_dir_all(&data_dir)
@@ -207,41 +210,35 @@ async fn main() -> anyhow::Result<()> {
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    // Every service checks tokens with the development key; plaintext on loopback.
+    let base = |file: &str, token: Option<String>| {
+        Base::new(database(file)).secured(Some(verifier.clone()), None, token)
+    };
     let settings = rex_verification::Settings {
-        database_url: database("verification.db"),
+        base: base("verification.db", Some(verification_token)),
         registration_url: format!("http://{registration_addr}"),
         calendar: calendar.clone(),
-        clock: Arc::new(SystemClock),
         ops_clock: Arc::new(SystemClock),
         calls: rex_verification::Calls::default(),
         poll: std::time::Duration::from_secs(1),
-        grace: rex_runtime::server::SHUTDOWN_GRACE,
-        service_token: Some(verification_token),
-        auth: Some(verifier.clone()),
-        tls: None,
         notification_url: Some(notification_url.clone()),
     };
     let registration = rex_registration::serve_with_public(
         registration_listener,
         Some(public_listener),
         rex_registration::Options {
-            lookup_cache_mb: None,
-            public_listen: None,
-            database_url: database("registration.db"),
-            calendar,
-            clock: Arc::new(SystemClock),
-            grace: rex_runtime::server::SHUTDOWN_GRACE,
-            service_token: Some(registration_token),
-            auth: Some(verifier.clone()),
-            tls: None,
             notification_url: Some(notification_url),
+            ..rex_registration::Options::new(
+                base("registration.db", Some(registration_token)),
+                calendar,
+            )
         },
         stopped(stop_rx.clone()),
     );
     let verification =
         rex_verification::serve(verification_listener, settings, stopped(stop_rx.clone()));
     let notification_settings = rex_notification::Settings {
-        database_url: database("notification.db"),
+        base: base("notification.db", None),
         templates_dir: None,
         smtp: rex_notification::Smtp {
             host: smtp_host,
@@ -254,11 +251,7 @@ async fn main() -> anyhow::Result<()> {
             max_attempts: 20,
             retry_base: std::time::Duration::from_secs(5),
         },
-        clock: Arc::new(SystemClock),
         poll: std::time::Duration::from_secs(2),
-        auth: Some(verifier),
-        tls: None,
-        grace: rex_runtime::server::SHUTDOWN_GRACE,
     };
     let notification = rex_notification::serve(
         notification_listener,

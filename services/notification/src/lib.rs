@@ -10,12 +10,15 @@ pub mod sender;
 pub mod store;
 pub mod templates;
 
+/// Who may call each RPC (the runtime enforces it before any handler).
+pub use grpc::access::ACCESS;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rex_calendar::Clock;
 use rex_proto::notification::notification_service_server::NotificationServiceServer;
+use rex_runtime::config::Base;
 use rex_runtime::db::{Db, Migrations};
 use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
@@ -38,17 +41,12 @@ pub const SERVICE_NAME: &str = "rex.notification.v1.NotificationService";
 /// What the service needs to run.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub database_url: String,
+    /// Database, clock of law, grace period, token keys, TLS.
+    pub base: Base,
     /// A directory whose template files replace the shipped ones.
     pub templates_dir: Option<PathBuf>,
     pub smtp: Smtp,
-    pub clock: Arc<dyn Clock>,
     pub poll: Duration,
-    pub grace: Duration,
-    /// Token checking; none: no authentication (development only).
-    pub auth: Option<rex_runtime::auth::Verifier>,
-    /// Mutual TLS; none: plaintext (development on loopback only).
-    pub tls: Option<rex_runtime::tls::Tls>,
 }
 
 impl Default for Settings {
@@ -56,14 +54,10 @@ impl Default for Settings {
     /// no authentication or TLS (development on loopback only).
     fn default() -> Self {
         Self {
-            database_url: "sqlite://data/notification.db".into(),
+            base: Base::new("sqlite://data/notification.db"),
             templates_dir: None,
             smtp: Smtp::default(),
-            clock: Arc::new(rex_calendar::SystemClock),
             poll: Duration::from_secs(2),
-            grace: rex_runtime::server::SHUTDOWN_GRACE,
-            auth: None,
-            tls: None,
         }
     }
 }
@@ -71,8 +65,8 @@ impl Default for Settings {
 /// Builds the service on its database (running the migrations) with its templates checked.
 pub async fn notices(settings: &Settings) -> anyhow::Result<Notices> {
     let templates = Arc::new(templates::load(settings.templates_dir.as_deref())?);
-    let db = Db::connect(&settings.database_url, &MIGRATIONS).await?;
-    Ok(Notices::new(db, templates, settings.clock.clone()))
+    let db = Db::connect(&settings.base.database_url, &MIGRATIONS).await?;
+    Ok(Notices::new(db, templates, settings.base.clock.clone()))
 }
 
 /// RET-2: removes copies whose 3 years have passed; reports what it removed.
@@ -108,18 +102,17 @@ pub async fn serve(
         async move { rex_runtime::metrics::sample_pool("notification", &db) }
     });
     let routes = tonic::service::Routes::new(NotificationServiceServer::new(notices));
-    let database = rex_runtime::db::redact(&settings.database_url);
+    let database = rex_runtime::db::redact(&settings.base.database_url);
     let smtp = format!("{}:{}", settings.smtp.host, settings.smtp.port);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, %database, %smtp, "notification service listening");
-    let result = rex_runtime::server::serve_with_grace(
+    let result = rex_runtime::server::serve(
         listener,
         routes,
         SERVICE_NAME,
         shutdown,
-        settings.grace,
-        settings.auth.clone(),
-        settings.tls.clone(),
+        &settings.base,
+        grpc::access::ACCESS,
     )
     .await;
     sender.abort();

@@ -72,11 +72,10 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     // Security settings are checked before any port is bound.
-    rex_runtime::db::check_url(&cli.database_url)?;
-    let (auth, tls) = cli.security.load("notification")?;
+    let base = cli.security.base("notification", &cli.database_url)?;
     cli.security.start_metrics().await?;
     let settings = Settings {
-        database_url: cli.database_url,
+        base,
         templates_dir: cli.templates_dir,
         smtp: Smtp {
             host: cli.smtp_host,
@@ -87,9 +86,6 @@ async fn main() -> anyhow::Result<()> {
             from: cli.smtp_from,
             ..Smtp::default()
         },
-        auth,
-        tls,
-        grace: cli.security.grace(),
         ..Settings::default()
     };
     // Check configuration before any port is bound.

@@ -15,11 +15,14 @@ use std::sync::Arc;
 
 use rex_calendar::{Calendar, Clock};
 use rex_proto::registration::registration_service_server::RegistrationServiceServer;
+use rex_runtime::config::Base;
 use rex_runtime::db::{Db, Migrations};
 use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 
 pub use grpc::Registry;
+/// Who may call each RPC (the runtime enforces it before any handler).
+pub use grpc::access::ACCESS;
 
 static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
@@ -36,81 +39,44 @@ pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
 /// The gRPC service name, for health checks.
 pub const SERVICE_NAME: &str = "rex.registration.v1.RegistrationService";
 
-/// Connects to the database (running the migrations) and serves the registration service on
-/// `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: TcpListener,
-    database_url: &str,
-    calendar: Arc<Calendar>,
-    clock: Arc<dyn Clock>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    serve_with_grace(
-        listener,
-        database_url,
-        calendar,
-        clock,
-        shutdown,
-        rex_runtime::server::SHUTDOWN_GRACE,
-    )
-    .await
-}
-
-/// [`serve`] with an explicit grace period for in-flight calls after `shutdown`.
-pub async fn serve_with_grace(
-    listener: TcpListener,
-    database_url: &str,
-    calendar: Arc<Calendar>,
-    clock: Arc<dyn Clock>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    grace: std::time::Duration,
-) -> anyhow::Result<()> {
-    let options = Options {
-        database_url: database_url.to_owned(),
-        calendar,
-        clock,
-        grace,
-        service_token: None,
-        auth: None,
-        tls: None,
-        notification_url: None,
-        lookup_cache_mb: None,
-        public_listen: None,
-    };
-    serve_with(listener, options, shutdown).await
-}
-
-/// Everything the service can be given.
+/// Everything the service can be given: the base every service shares, and its own.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub database_url: String,
+    /// Database, clock, grace period, token keys, TLS, the service's own token.
+    pub base: Base,
+    /// Kazakhstan's official calendar, for every period of law.
     pub calendar: Arc<Calendar>,
-    /// The clock of law.
-    pub clock: Arc<dyn Clock>,
-    pub grace: std::time::Duration,
     /// The notification service the outbox relay delivers notices to; none: they wait in the
     /// outbox.
     pub notification_url: Option<String>,
-    /// Token checking; none: no authentication (development only).
-    pub auth: Option<rex_runtime::auth::Verifier>,
-    /// This service's own token, for its calls to the notification service.
-    pub service_token: Option<String>,
-    /// Mutual TLS (server and client side); none: plaintext (development on loopback only).
-    pub tls: Option<rex_runtime::tls::Tls>,
     /// Memory for public records served to lookups from memory (see `lookup_cache`), in MiB;
     /// 0: none; none: [`DEFAULT_LOOKUP_CACHE_MB`].
     pub lookup_cache_mb: Option<u64>,
-    /// Where to serve the public lookup pages and the JSON API (`http`); none: not
-    /// served.
+    /// Where to serve the public lookup pages and the JSON API (`http`); none: not served.
     pub public_listen: Option<std::net::SocketAddr>,
+}
+
+impl Options {
+    /// The service on `base` alone: no relay, the default lookup cache, no public site.
+    pub fn new(base: Base, calendar: Arc<Calendar>) -> Self {
+        Self {
+            base,
+            calendar,
+            notification_url: None,
+            lookup_cache_mb: None,
+            public_listen: None,
+        }
+    }
 }
 
 /// The lookup cache's default size: about a million and a half published records (a record
 /// takes about 350 bytes).
 pub const DEFAULT_LOOKUP_CACHE_MB: u64 = 512;
 
-/// Serves with every option, the outbox relay included when a notification service is given.
-pub async fn serve_with(
+/// Connects to the database (running the migrations) and serves the registration service on
+/// `listener` until `shutdown` resolves, with the outbox relay when a notification service is
+/// given and the public site when an address is.
+pub async fn serve(
     listener: TcpListener,
     options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -126,7 +92,7 @@ pub async fn serve_with(
     serve_with_public(listener, public_listener, options, shutdown).await
 }
 
-/// [`serve_with`], the public site on a listener already bound (`options.public_listen` is not
+/// [`serve`], the public site on a listener already bound (`options.public_listen` is not
 /// used).
 pub async fn serve_with_public(
     listener: TcpListener,
@@ -134,8 +100,9 @@ pub async fn serve_with_public(
     options: Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let db = Db::connect(&options.database_url, &MIGRATIONS).await?;
-    let mut registry = Registry::new(db.clone(), options.calendar.clone(), options.clock.clone());
+    let base = &options.base;
+    let db = Db::connect(&base.database_url, &MIGRATIONS).await?;
+    let mut registry = Registry::new(db.clone(), options.calendar.clone(), base.clock.clone());
     let cache_mb = options.lookup_cache_mb.unwrap_or(DEFAULT_LOOKUP_CACHE_MB);
     let warming = if cache_mb > 0 {
         let mut cache = lookup_cache::LookupCache::new(cache_mb * 1024 * 1024);
@@ -158,23 +125,20 @@ pub async fn serve_with_public(
     } else {
         None
     };
-    let retention = tokio::spawn(retention::run_periodically(
-        db.clone(),
-        options.clock.clone(),
-    ));
+    let retention = tokio::spawn(retention::run_periodically(db.clone(), base.clock.clone()));
     // Retry scheduling runs on the machine's clock, not on the clock of law.
     let relay = match options.notification_url.as_deref() {
         Some(url) => {
             let channel = rex_runtime::tls::channel(
                 url,
-                options.tls.as_ref(),
+                base.tls.as_ref(),
                 "notification",
                 std::time::Duration::from_secs(5),
             )?;
             Some(tokio::spawn(rex_runtime::outbox::run(
                 db.clone(),
                 channel,
-                options.service_token.clone(),
+                base.service_token.clone(),
                 Arc::new(rex_calendar::SystemClock),
                 std::time::Duration::from_millis(200),
             )))
@@ -182,7 +146,7 @@ pub async fn serve_with_public(
         None => None,
     };
     {
-        let (db, calendar, clock) = (db.clone(), options.calendar.clone(), options.clock.clone());
+        let (db, calendar, clock) = (db.clone(), options.calendar.clone(), base.clock.clone());
         rex_runtime::metrics::add_sampler(move || {
             sample_metrics(db.clone(), calendar.clone(), clock.clone())
         });
@@ -208,15 +172,14 @@ pub async fn serve_with_public(
     let server =
         RegistrationServiceServer::new(registry).max_decoding_message_size(MAX_REQUEST_BYTES);
     let routes = tonic::service::Routes::new(server);
-    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&options.database_url), notification = ?options.notification_url, lookup_cache_mb = cache_mb, "registration service listening");
-    let result = rex_runtime::server::serve_with_grace(
+    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&base.database_url), notification = ?options.notification_url, lookup_cache_mb = cache_mb, "registration service listening");
+    let result = rex_runtime::server::serve(
         listener,
         routes,
         SERVICE_NAME,
         shutdown,
-        options.grace,
-        options.auth.clone(),
-        options.tls.clone(),
+        base,
+        grpc::access::ACCESS,
     )
     .await;
     retention.abort();
@@ -224,7 +187,7 @@ pub async fn serve_with_public(
     if let Some(public) = public {
         // Pages in flight finish within the same grace period as the calls.
         let abort = public.abort_handle();
-        if tokio::time::timeout(options.grace, public).await.is_err() {
+        if tokio::time::timeout(base.grace, public).await.is_err() {
             tracing::warn!("public site: connections still open after the grace period; closing");
             abort.abort();
         }

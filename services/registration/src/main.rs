@@ -69,11 +69,10 @@ async fn main() -> anyhow::Result<()> {
         &std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "rex-registration".into()),
     );
     let cli: Cli = rex_runtime::config::parse_layered();
-    // Security settings are checked before any port is bound.
-    rex_runtime::db::check_url(&cli.database_url)?;
-    let (auth, tls) = cli.security.load("registration")?;
-    cli.security.start_metrics().await?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
+    // Security settings are checked before any port is bound.
+    let base = cli.security.base("registration", &cli.database_url)?;
+    cli.security.start_metrics().await?;
     match cli.command.unwrap_or(Command::Serve {
         listen: "127.0.0.1:50051".parse()?,
     }) {
@@ -82,19 +81,12 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let options = rex_registration::Options {
-                database_url: cli.database_url.clone(),
-                calendar,
-                clock: Arc::new(SystemClock),
-                grace: cli.security.grace(),
-                service_token: cli.security.service_token.clone(),
-                auth: auth.clone(),
-                tls: tls.clone(),
                 notification_url: cli.notification_url.clone(),
                 lookup_cache_mb: cli.lookup_cache_mb,
                 public_listen: cli.public_listen,
+                ..rex_registration::Options::new(base, calendar)
             };
-            rex_registration::serve_with(listener, options, rex_runtime::server::shutdown_signal())
-                .await
+            rex_registration::serve(listener, options, rex_runtime::server::shutdown_signal()).await
         }
         Command::Migrate => {
             Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;

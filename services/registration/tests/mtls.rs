@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair};
-use rex_calendar::{Calendar, SystemClock};
+use rex_calendar::Calendar;
 use rex_proto::registration::LookupRegistrationRequest;
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
+use rex_runtime::config::Base;
 use rex_runtime::tls::Tls;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
@@ -70,19 +71,12 @@ async fn mtls_refuses_a_client_without_a_certificate_or_from_another_ca() {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let options = rex_registration::Options {
-        lookup_cache_mb: None,
-        public_listen: None,
-        database_url: format!("sqlite://{}/registration.db", dir.path().display()),
-        calendar: Arc::new(Calendar::official().unwrap()),
-        clock: Arc::new(SystemClock),
-        grace: Duration::from_millis(100),
-        notification_url: None,
-        auth: None,
-        service_token: None,
-        tls: Some(Tls::from_pem(server_cert, server_key, ca_pem.clone())),
-    };
-    tokio::spawn(rex_registration::serve_with(
+    let tls = Tls::from_pem(server_cert, server_key, ca_pem.clone());
+    let base = Base::new(format!("sqlite://{}/registration.db", dir.path().display()))
+        .with_grace(Duration::from_millis(100))
+        .secured(None, Some(tls), None);
+    let options = rex_registration::Options::new(base, Arc::new(Calendar::official().unwrap()));
+    tokio::spawn(rex_registration::serve(
         listener,
         options,
         std::future::pending(),

@@ -414,7 +414,7 @@ async fn two_replicas_with_the_record_in_memory() -> (
     let (valid, _, _) = a.public_registry().await;
     // Replica B: the same database, its own lookup cache.
     let mut b = RegistrationService::spawn(a.database.clone(), a.clock.clone(), |o| {
-        o.grace = std::time::Duration::from_millis(100);
+        o.base.grace = std::time::Duration::from_millis(100);
     })
     .await;
     let first = status_on(&mut b, &valid).await;

@@ -20,6 +20,7 @@ use std::time::Duration;
 use rex_calendar::{Calendar, Clock};
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
 use rex_proto::verification::verification_service_server::VerificationServiceServer;
+use rex_runtime::config::Base;
 use rex_runtime::db::{Db, Migrations};
 use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
@@ -47,48 +48,39 @@ pub const SERVICE_NAME: &str = "rex.verification.v1.VerificationService";
 /// What the service needs to run.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub database_url: String,
+    /// Database, clock of law, grace period, token keys, TLS, the service's own token.
+    pub base: Base,
     /// The registration service, e.g. `http://127.0.0.1:50051`.
     pub registration_url: String,
     pub calendar: Arc<Calendar>,
-    /// The clock of law.
-    pub clock: Arc<dyn Clock>,
     /// The machine's clock, for retry scheduling.
     pub ops_clock: Arc<dyn Clock>,
     pub calls: Calls,
     /// How often the worker looks for due calls.
     pub poll: Duration,
-    /// How long in-flight calls get after the shutdown signal.
-    pub grace: Duration,
     /// The notification service the outbox relay delivers notices to; none: they wait in the
     /// outbox.
     pub notification_url: Option<String>,
-    /// Token checking; none: no authentication (development only).
-    pub auth: Option<rex_runtime::auth::Verifier>,
-    /// This service's own token, for its calls to the registration and notification services.
-    pub service_token: Option<String>,
-    /// Mutual TLS (server and client side); none: plaintext (development on loopback only).
-    pub tls: Option<rex_runtime::tls::Tls>,
 }
 
 /// Builds the service on its database (running the migrations). The registration service
 /// need not be up: the channel connects when it is first used.
 pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {
-    let db = Db::connect(&settings.database_url, &MIGRATIONS).await?;
+    let db = Db::connect(&settings.base.database_url, &MIGRATIONS).await?;
     let channel = rex_runtime::tls::channel(
         &settings.registration_url,
-        settings.tls.as_ref(),
+        settings.base.tls.as_ref(),
         "registration",
         settings.calls.timeout,
     )?;
     let mut calls = settings.calls.clone();
     if calls.token.is_none() {
-        calls.token = settings.service_token.clone();
+        calls.token = settings.base.service_token.clone();
     }
     Ok(Ministry::new(
         db,
         settings.calendar.clone(),
-        settings.clock.clone(),
+        settings.base.clock.clone(),
         settings.ops_clock.clone(),
         // A dossier holds every document of a registration.
         RegistrationServiceClient::new(channel).max_decoding_message_size(256 * 1024 * 1024),
@@ -113,14 +105,14 @@ pub async fn serve(
         Some(url) => {
             let channel = rex_runtime::tls::channel(
                 url,
-                settings.tls.as_ref(),
+                settings.base.tls.as_ref(),
                 "notification",
                 settings.calls.timeout,
             )?;
             Some(tokio::spawn(rex_runtime::outbox::run(
                 ministry.db().clone(),
                 channel,
-                settings.service_token.clone(),
+                settings.base.service_token.clone(),
                 settings.ops_clock.clone(),
                 settings.poll,
             )))
@@ -128,15 +120,13 @@ pub async fn serve(
         None => None,
     };
     let routes = tonic::service::Routes::new(VerificationServiceServer::new(ministry));
-    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.database_url), registration = %settings.registration_url, "verification service listening");
-    let result = rex_runtime::server::serve_with_grace(
+    tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.base.database_url), registration = %settings.registration_url, "verification service listening");
+    let result = rex_runtime::server::serve(
         listener,
         routes,
         SERVICE_NAME,
         shutdown,
-        settings.grace,
-        settings.auth.clone(),
-        settings.tls.clone(),
+        &settings.base,
         grpc::access::ACCESS,
     )
     .await;

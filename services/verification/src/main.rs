@@ -66,25 +66,19 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     // Security settings are checked before any port is bound.
-    rex_runtime::db::check_url(&cli.database_url)?;
-    let (auth, tls) = cli.security.load("verification")?;
+    let base = cli.security.base("verification", &cli.database_url)?;
     cli.security.start_metrics().await?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     let settings = Settings {
-        database_url: cli.database_url,
+        base,
         registration_url: cli.registration_url,
         calendar,
-        clock: Arc::new(SystemClock),
         ops_clock: Arc::new(SystemClock),
         calls: Calls {
             timeout: Duration::from_millis(cli.call_timeout_ms),
             ..Calls::default()
         },
         poll: Duration::from_secs(1),
-        grace: cli.security.grace(),
-        service_token: cli.security.service_token.clone(),
-        auth: auth.clone(),
-        tls: tls.clone(),
         notification_url: cli.notification_url,
     };
     let listener = tokio::net::TcpListener::bind(cli.listen)

@@ -1,11 +1,13 @@
-//! Who may call what: signed tokens (JWT, Ed25519) in the `authorization` metadata, and the
-//! authorization matrix of every RPC of the suite, written once, here.
+//! Who may call what: signed tokens (JWT, Ed25519) in the `authorization` metadata, checked
+//! against the access table each service declares beside its handlers ([`AccessTable`]).
 //!
-//! A call is checked before its handler runs: the method must be in [`MATRIX`] (an RPC without
-//! an entry is refused), public methods need no token, the others need a valid token (issuer,
-//! audience, expiry, a known key) whose role the matrix allows. Handlers then apply ownership
-//! (an exporter sees only its own TIN) with the [`Caller`] the check leaves in the request.
+//! A call is checked before its handler runs: the method must be in the service's table (an
+//! RPC without an entry is refused), public methods need no token, the others need a valid
+//! token (issuer, audience, expiry, a known key) whose role the table allows. Handlers then
+//! apply ownership (an exporter sees only its own TIN) with the [`Caller`] the check leaves in
+//! the request. Roles are names: a service may declare a new one without changing this file.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,31 +18,69 @@ use serde::{Deserialize, Serialize};
 use tonic::codegen::http;
 use tonic::{Request, Status};
 
-/// A caller's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// An exporter, bound to its TIN.
-    Exporter,
-    /// An authorized person of Atameken, bound to a branch code.
-    AtamekenOfficer,
-    /// An officer of the Ministry of Trade and Integration.
-    MinistryOfficer,
-    /// Customs of Norway or Switzerland, bound to the country.
-    ForeignCustoms,
-    /// One of the suite's services, named by `sub` (registration, verification, notification).
-    Service,
-}
+/// A caller's role, by the name tokens carry (`"exporter"`). The roles the suite issues today
+/// are the constants below; a service that needs another declares its own with
+/// [`Role::named`] and uses it in its access table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Role(Cow<'static, str>);
 
 impl Role {
+    /// An exporter, bound to its TIN.
+    pub const EXPORTER: Role = Role::named("exporter");
+    /// An authorized person of Atameken, bound to a branch code.
+    pub const ATAMEKEN_OFFICER: Role = Role::named("atameken_officer");
+    /// An officer of the Ministry of Trade and Integration.
+    pub const MINISTRY_OFFICER: Role = Role::named("ministry_officer");
+    /// Customs of Norway or Switzerland, bound to the country.
+    pub const FOREIGN_CUSTOMS: Role = Role::named("foreign_customs");
+    /// One of the suite's services, named by `sub` (registration, verification, notification).
+    pub const SERVICE: Role = Role::named("service");
+
+    /// The roles the suite issues today.
     pub const ALL: [Role; 5] = [
-        Role::Exporter,
-        Role::AtamekenOfficer,
-        Role::MinistryOfficer,
-        Role::ForeignCustoms,
-        Role::Service,
+        Role::EXPORTER,
+        Role::ATAMEKEN_OFFICER,
+        Role::MINISTRY_OFFICER,
+        Role::FOREIGN_CUSTOMS,
+        Role::SERVICE,
     ];
+
+    /// A role by its name in tokens (lower case with underscores).
+    pub const fn named(name: &'static str) -> Role {
+        Role(Cow::Borrowed(name))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// What a token of this role must be bound to: its claim and whether a value fits.
+    fn binding(&self) -> Option<(&'static str, BindingCheck)> {
+        if *self == Role::EXPORTER {
+            Some(("tin", |c| c.tin.as_deref().is_some_and(|t| t.len() == 12)))
+        } else if *self == Role::ATAMEKEN_OFFICER {
+            Some(("branch", |c| {
+                c.branch.as_deref().is_some_and(|b| b.len() == 3)
+            }))
+        } else if *self == Role::FOREIGN_CUSTOMS {
+            Some(("country", |c| {
+                matches!(c.country.as_deref(), Some("NO" | "CH"))
+            }))
+        } else {
+            None
+        }
+    }
 }
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a token's claims carry a value its role is bound to.
+type BindingCheck = fn(&Claims) -> bool;
 
 /// The claims of a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,129 +121,9 @@ pub enum Access {
     Roles(&'static [Role], &'static [&'static str]),
 }
 
-use Role::{
-    AtamekenOfficer as ATAMEKEN, Exporter as EXPORTER, MinistryOfficer as MINISTRY,
-    Service as SERVICE,
-};
-
-/// The authorization matrix of the suite: every RPC, who may call it.
-pub const MATRIX: &[(&str, Access)] = &[
-    // Registration (Atameken, Order 244-NK).
-    (
-        "/rex.registration.v1.RegistrationService/SubmitApplication",
-        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/GetApplication",
-        Access::Roles(&[EXPORTER, ATAMEKEN, MINISTRY], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ListApplications",
-        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/RegisterExporter",
-        Access::Roles(&[ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/RefuseApplication",
-        Access::Roles(&[ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/GetRegistration",
-        Access::Roles(&[EXPORTER, ATAMEKEN, MINISTRY], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/LookupRegistration",
-        Access::Public,
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/SubmitChange",
-        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/DecideChange",
-        Access::Roles(&[ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/RevokeRegistration",
-        Access::Roles(&[ATAMEKEN, SERVICE], &["verification"]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ReinstateRegistration",
-        Access::Roles(&[ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/GetDossier",
-        Access::Roles(&[SERVICE], &["verification"]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ValidateStatement",
-        Access::Public,
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ValidateStatements",
-        Access::Public,
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/SaveAuthorizedPerson",
-        Access::Roles(&[ATAMEKEN], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ListAuthorizedPersons",
-        Access::Roles(&[ATAMEKEN, MINISTRY], &[]),
-    ),
-    // Verification (the Ministry, Order 358-NK).
-    (
-        "/rex.verification.v1.VerificationService/OpenCase",
-        Access::Roles(&[MINISTRY], &[]),
-    ),
-    (
-        "/rex.verification.v1.VerificationService/GetCase",
-        Access::Roles(&[MINISTRY], &[]),
-    ),
-    (
-        "/rex.verification.v1.VerificationService/ListCases",
-        Access::Roles(&[MINISTRY], &[]),
-    ),
-    (
-        "/rex.verification.v1.VerificationService/RequestDossier",
-        Access::Roles(&[MINISTRY], &[]),
-    ),
-    (
-        "/rex.verification.v1.VerificationService/RecordCheck",
-        Access::Roles(&[MINISTRY], &[]),
-    ),
-    (
-        "/rex.verification.v1.VerificationService/IssueConclusion",
-        Access::Roles(&[MINISTRY], &[]),
-    ),
-    (
-        "/rex.verification.v1.VerificationService/RequestRevocation",
-        Access::Roles(&[MINISTRY], &[]),
-    ),
-    // Notification.
-    (
-        "/rex.notification.v1.NotificationService/SendNotification",
-        Access::Roles(&[SERVICE], &["registration", "verification"]),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/GetNotification",
-        Access::Roles(&[ATAMEKEN, MINISTRY], &[]),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/ListNotifications",
-        Access::Roles(&[ATAMEKEN, MINISTRY], &[]),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/ListInbox",
-        Access::Roles(&[EXPORTER, ATAMEKEN, MINISTRY], &[]),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/AcknowledgeNotification",
-        Access::Roles(&[EXPORTER, ATAMEKEN], &[]),
-    ),
-];
+/// Who may call each RPC of one service: `("/package.Service/Method", access)`. Each service
+/// declares its own beside its handlers; a server enforces the table it is given.
+pub type AccessTable = &'static [(&'static str, Access)];
 
 /// Standard services every server answers without a token.
 const OPEN_PREFIXES: &[&str] = &[
@@ -212,22 +132,22 @@ const OPEN_PREFIXES: &[&str] = &[
     "/grpc.reflection.v1alpha.ServerReflection/",
 ];
 
-/// The access rule of a method, if it has one.
-pub fn access(method: &str) -> Option<Access> {
+/// The access rule of a method in `table`, if it has one.
+pub fn access(table: AccessTable, method: &str) -> Option<Access> {
     if OPEN_PREFIXES.iter().any(|p| method.starts_with(p)) {
         return Some(Access::Public);
     }
-    MATRIX.iter().find(|(m, _)| *m == method).map(|(_, a)| *a)
+    table.iter().find(|(m, _)| *m == method).map(|(_, a)| *a)
 }
 
-/// Whether `caller` may call `method` (the role part of the matrix; ownership is the handler's).
-pub fn allowed(method: &str, caller: Option<&Caller>) -> bool {
-    match access(method) {
+/// Whether `caller` may call `method` (the role part of the table; ownership is the handler's).
+pub fn allowed(table: AccessTable, method: &str, caller: Option<&Caller>) -> bool {
+    match access(table, method) {
         None => false,
         Some(Access::Public) => true,
         Some(Access::Roles(roles, services)) => caller.is_some_and(|c| {
             roles.contains(&c.role)
-                && (c.role != Role::Service || services.contains(&c.sub.as_str()))
+                && (c.role != Role::SERVICE || services.contains(&c.sub.as_str()))
         }),
     }
 }
@@ -308,15 +228,11 @@ impl Verifier {
             match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
                 Ok(data) => {
                     let c = data.claims;
-                    let bound = match c.role {
-                        Role::Exporter => c.tin.as_deref().is_some_and(|t| t.len() == 12),
-                        Role::AtamekenOfficer => c.branch.as_deref().is_some_and(|b| b.len() == 3),
-                        Role::ForeignCustoms => matches!(c.country.as_deref(), Some("NO" | "CH")),
-                        Role::MinistryOfficer | Role::Service => true,
-                    };
-                    if !bound {
+                    if let Some((claim, fits)) = c.role.binding()
+                        && !fits(&c)
+                    {
                         return Err(format!(
-                            "a {:?} token must carry its binding (tin, branch or country)",
+                            "a {} token must carry its binding ({claim})",
                             c.role
                         ));
                     }
@@ -339,6 +255,7 @@ impl Verifier {
 /// that refuses it. Every refusal is logged with who tried what.
 pub fn decide(
     verifier: &Verifier,
+    table: AccessTable,
     method: &str,
     headers: &http::HeaderMap,
 ) -> Result<Option<Caller>, Status> {
@@ -358,10 +275,10 @@ pub fn decide(
             }
         },
     };
-    match access(method) {
+    match access(table, method) {
         Some(Access::Public) => Ok(caller),
         None => {
-            tracing::warn!(method, caller = ?caller, "refused: method not in the authorization matrix");
+            tracing::warn!(method, caller = ?caller, "refused: method not in the access table");
             Err(Status::permission_denied(format!(
                 "{method} is not in the authorization matrix"
             )))
@@ -372,12 +289,12 @@ pub fn decide(
                 "{method} needs a token in the authorization metadata"
             )))
         }
-        Some(Access::Roles(..)) if !allowed(method, caller.as_ref()) => {
-            let c = caller.as_ref();
-            tracing::warn!(method, sub = c.map(|c| c.sub.as_str()), role = ?c.map(|c| c.role), "refused: not allowed by the authorization matrix");
+        Some(Access::Roles(..)) if !allowed(table, method, caller.as_ref()) => {
+            let role = caller.as_ref().map(|c| c.role.clone());
+            let sub = caller.as_ref().map(|c| c.sub.as_str());
+            tracing::warn!(method, sub, role = ?role, "refused: not allowed by the access table");
             Err(Status::permission_denied(format!(
-                "role {:?} may not call {method}",
-                c.map(|c| c.role)
+                "role {role:?} may not call {method}"
             )))
         }
         Some(Access::Roles(..)) => Ok(caller),
@@ -388,12 +305,14 @@ pub fn decide(
 #[derive(Debug, Clone)]
 pub struct AuthLayer {
     verifier: Option<Verifier>,
+    table: AccessTable,
 }
 
 impl AuthLayer {
-    /// `None`: no authentication (development on loopback only; the server says so at start).
-    pub fn new(verifier: Option<Verifier>) -> Self {
-        Self { verifier }
+    /// Enforces `table` with `verifier`'s keys; `None`: no authentication (development on
+    /// loopback only; the server says so at start).
+    pub fn new(verifier: Option<Verifier>, table: AccessTable) -> Self {
+        Self { verifier, table }
     }
 }
 
@@ -403,6 +322,7 @@ impl<S> tower::Layer<S> for AuthLayer {
         AuthService {
             inner,
             verifier: self.verifier.clone(),
+            table: self.table,
         }
     }
 }
@@ -412,6 +332,7 @@ impl<S> tower::Layer<S> for AuthLayer {
 pub struct AuthService<S> {
     inner: S,
     verifier: Option<Verifier>,
+    table: AccessTable,
 }
 
 type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'static>>;
@@ -450,7 +371,12 @@ where
                 .to_owned(),
         };
         if let Some(verifier) = &self.verifier {
-            match decide(verifier, request.uri().path(), request.headers()) {
+            match decide(
+                verifier,
+                self.table,
+                request.uri().path(),
+                request.headers(),
+            ) {
                 Ok(Some(caller)) => {
                     context.caller = Some(caller.clone());
                     request.extensions_mut().insert(caller);
@@ -485,7 +411,7 @@ pub fn caller<T>(request: &Request<T>) -> Option<Caller> {
 /// Ownership: an exporter may act only on its own TIN. Officers and services pass.
 pub fn ensure_own(caller: Option<&Caller>, tin: &str) -> Result<(), Status> {
     match caller {
-        Some(c) if c.role == Role::Exporter && c.tin.as_deref() != Some(tin) => {
+        Some(c) if c.role == Role::EXPORTER && c.tin.as_deref() != Some(tin) => {
             tracing::warn!(sub = %c.sub, tin, "refused: an exporter acts only on its own data");
             Err(Status::permission_denied(
                 "an exporter sees and changes only its own applications and registrations",
@@ -533,15 +459,16 @@ impl Minter {
         binding: Option<&str>,
         exp: u64,
     ) -> anyhow::Result<String> {
+        let bound = |to: Role| (role == to).then(|| binding.unwrap_or_default().to_owned());
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: sub.into(),
             exp,
+            tin: bound(Role::EXPORTER),
+            branch: bound(Role::ATAMEKEN_OFFICER),
+            country: bound(Role::FOREIGN_CUSTOMS),
             role,
-            tin: (role == Role::Exporter).then(|| binding.unwrap_or_default().to_owned()),
-            branch: (role == Role::AtamekenOfficer).then(|| binding.unwrap_or_default().to_owned()),
-            country: (role == Role::ForeignCustoms).then(|| binding.unwrap_or_default().to_owned()),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::EdDSA),
@@ -581,20 +508,20 @@ mod tests {
         let minter = Minter::from_pem(&private).unwrap();
         let later = 4_102_444_800; // 2100-01-01
         let ok = minter
-            .mint("110340517504", Role::Exporter, Some("110340517504"), later)
+            .mint("110340517504", Role::EXPORTER, Some("110340517504"), later)
             .unwrap();
         assert_eq!(
             verifier.verify(&ok).unwrap().tin.as_deref(),
             Some("110340517504")
         );
         let expired = minter
-            .mint("x", Role::MinistryOfficer, None, 1_000_000_000)
+            .mint("x", Role::MINISTRY_OFFICER, None, 1_000_000_000)
             .unwrap();
         assert!(verifier.verify(&expired).unwrap_err().contains("Expired"));
         let wrong_audience = Minter::from_pem(&private)
             .unwrap()
             .with_audience("elsewhere")
-            .mint("x", Role::MinistryOfficer, None, later)
+            .mint("x", Role::MINISTRY_OFFICER, None, later)
             .unwrap();
         assert!(
             verifier
@@ -604,53 +531,15 @@ mod tests {
         );
         let unknown = Minter::from_pem(&other_private)
             .unwrap()
-            .mint("x", Role::MinistryOfficer, None, later)
+            .mint("x", Role::MINISTRY_OFFICER, None, later)
             .unwrap();
         assert!(verifier.verify(&unknown).is_err());
         let unbound = minter
-            .mint("x", Role::AtamekenOfficer, Some("2"), later)
+            .mint("x", Role::ATAMEKEN_OFFICER, Some("2"), later)
             .unwrap();
         assert!(
             verifier.verify(&unbound).is_err(),
             "an officer token needs a 3-digit branch"
         );
-    }
-
-    #[test]
-    fn the_readme_documents_every_entry_of_the_matrix() {
-        let readme = include_str!("../../../README.md");
-        for (method, _) in MATRIX {
-            let rpc = method.rsplit('/').next().unwrap();
-            assert!(
-                readme.contains(&format!("`{rpc}` |")),
-                "README's authorization table lacks {rpc}"
-            );
-        }
-    }
-
-    #[test]
-    fn every_rpc_of_the_contract_is_in_the_matrix() {
-        use prost::Message;
-        let fds = prost_types::FileDescriptorSet::decode(rex_proto::FILE_DESCRIPTOR_SET).unwrap();
-        let mut methods = Vec::new();
-        for file in &fds.file {
-            for service in &file.service {
-                for m in &service.method {
-                    methods.push(format!(
-                        "/{}.{}/{}",
-                        file.package(),
-                        service.name(),
-                        m.name()
-                    ));
-                }
-            }
-        }
-        assert_eq!(methods.len(), MATRIX.len(), "one entry per RPC");
-        for m in methods {
-            assert!(
-                access(&m).is_some(),
-                "{m} has no entry in the authorization matrix"
-            );
-        }
     }
 }

@@ -1,9 +1,72 @@
-//! Command-line and environment settings every service binary shares.
+//! Settings every service shares: the base of each service's options ([`Base`]), and the
+//! command-line and environment layers its binary reads them from ([`Security`],
+//! [`parse_layered`]).
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rex_calendar::{Clock, SystemClock};
 
 use crate::auth::Verifier;
 use crate::tls::{Tls, TlsFiles};
+
+/// What every service is given besides its own settings, in one place: a service's options
+/// hold a `Base` and add only what is its own.
+#[derive(Debug, Clone)]
+pub struct Base {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub database_url: String,
+    /// The clock of law: the system clock unless a test injects one.
+    pub clock: Arc<dyn Clock>,
+    /// How long in-flight calls and background work get after the shutdown signal.
+    pub grace: Duration,
+    /// Token checking; none: no authentication (development only; the server says so).
+    pub auth: Option<Verifier>,
+    /// Mutual TLS, server and client side; none: plaintext (development on loopback only).
+    pub tls: Option<Tls>,
+    /// This service's own token, for its calls to the other services.
+    pub service_token: Option<String>,
+}
+
+impl Base {
+    /// A service on `database_url` with the system clock, the default grace period, and no
+    /// authentication or TLS (development).
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            clock: Arc::new(SystemClock),
+            grace: crate::server::SHUTDOWN_GRACE,
+            auth: None,
+            tls: None,
+            service_token: None,
+        }
+    }
+
+    /// The clock of law to use instead of the system's.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// Token checking, TLS and the service's own token.
+    pub fn secured(
+        mut self,
+        auth: Option<Verifier>,
+        tls: Option<Tls>,
+        service_token: Option<String>,
+    ) -> Self {
+        self.auth = auth;
+        self.tls = tls;
+        self.service_token = service_token;
+        self
+    }
+}
 
 /// Who may call and how the service talks to the others.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,6 +110,18 @@ impl Security {
             tokio::spawn(crate::metrics::serve(listener));
         }
         Ok(())
+    }
+
+    /// The base of `service`'s options from these settings: its keys and certificates loaded
+    /// and checked (before any port is bound), its grace period and token.
+    pub fn base(&self, service: &str, database_url: &str) -> anyhow::Result<Base> {
+        crate::db::check_url(database_url)?;
+        let (auth, tls) = self.load(service)?;
+        Ok(Base::new(database_url).with_grace(self.grace()).secured(
+            auth,
+            tls,
+            self.service_token.clone(),
+        ))
     }
 
     /// Loads and checks the keys and certificates of `service`, before any port is bound.

@@ -21,18 +21,19 @@ pub fn correlation_id<T>(request: &tonic::Request<T>) -> Option<String> {
 }
 
 /// Serves `routes` on `listener` with `grpc.health.v1.Health` (SERVING for `service_name` and
-/// the whole server), server reflection, the authorization layer (`auth`; none: development)
-/// and TLS (`tls`; none: plaintext), until `shutdown` resolves. On shutdown the health status
-/// turns NOT_SERVING first, then in-flight calls get `grace` to finish.
-pub async fn serve_with_grace(
+/// the whole server), server reflection, the authorization layer enforcing `access` with the
+/// base's token keys (none: development) and its TLS (none: plaintext), until `shutdown`
+/// resolves. On shutdown the health status turns NOT_SERVING first, then in-flight calls get
+/// the base's grace period to finish.
+pub async fn serve(
     listener: TcpListener,
     routes: Routes,
     service_name: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    grace: std::time::Duration,
-    auth: Option<crate::auth::Verifier>,
-    tls: Option<crate::tls::Tls>,
+    base: &crate::config::Base,
+    access: crate::auth::AccessTable,
 ) -> anyhow::Result<()> {
+    let (grace, auth, tls) = (base.grace, base.auth.clone(), base.tls.clone());
     if tls.is_none() {
         tracing::warn!(
             service = service_name,
@@ -101,7 +102,7 @@ pub async fn serve_with_grace(
     }
     let server = builder
         .layer(trace)
-        .layer(crate::auth::AuthLayer::new(auth))
+        .layer(crate::auth::AuthLayer::new(auth, access))
         .add_routes(routes)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),

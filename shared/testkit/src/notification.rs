@@ -48,7 +48,7 @@ impl NotificationService {
         smtp_port: u16,
     ) -> rex_notification::Settings {
         rex_notification::Settings {
-            database_url: database.url.clone(),
+            base: server::base(database, clock),
             templates_dir: None,
             smtp: rex_notification::Smtp {
                 host: "127.0.0.1".into(),
@@ -61,11 +61,7 @@ impl NotificationService {
                 max_attempts: 50,
                 retry_base: Duration::from_millis(100),
             },
-            clock,
             poll: Duration::from_millis(50),
-            auth: None,
-            tls: None,
-            grace: server::GRACE,
         }
     }
 
@@ -147,7 +143,7 @@ impl NotificationService {
         let mut child = Command::new(binary)
             .args([
                 "--database-url",
-                &self.settings.database_url,
+                &self.settings.base.database_url,
                 "--listen",
                 &self.addr.to_string(),
             ])

@@ -48,18 +48,10 @@ impl RegistrationService {
         calendar: Arc<Calendar>,
     ) -> rex_registration::Options {
         rex_registration::Options {
-            database_url: database.url.clone(),
-            calendar,
-            clock,
-            grace: server::GRACE,
-            notification_url: None,
-            auth: None,
-            service_token: None,
-            tls: None,
             // The lookup cache on both backends, so that every scenario's lookups also check
             // that each write invalidates what it changed.
             lookup_cache_mb: Some(16),
-            public_listen: None,
+            ..rex_registration::Options::new(server::base(database, clock), calendar)
         }
     }
 

@@ -3,7 +3,11 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use rex_calendar::TestClock;
+use rex_runtime::config::Base;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -19,6 +23,14 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 
 /// How long in-flight calls get when a test stops a service.
 pub(crate) const GRACE: Duration = Duration::from_millis(200);
+
+/// What every service of a test gets: its database, the test's clock and the short grace
+/// period (no authentication; a test that wants it sets it).
+pub fn base(database: &crate::database::Database, clock: Arc<TestClock>) -> Base {
+    Base::new(database.url.clone())
+        .with_clock(clock)
+        .with_grace(GRACE)
+}
 
 /// A channel to `addr` in plaintext that connects on first use and reconnects after a
 /// restart.

@@ -82,23 +82,23 @@ impl SuiteBuilder {
         };
         let database = Database::fresh_in(self.backend, "notification", &dir).await;
         let notification = NotificationService::spawn(database, clock.clone(), smtp, |s| {
-            s.auth = verifier.clone();
+            s.base.auth = verifier.clone();
         })
         .await;
         let notification_url = format!("http://{}", notification.addr);
         let database = Database::fresh_in(self.backend, "registration", &dir).await;
         let registration = RegistrationService::spawn(database, clock.clone(), |o| {
             o.notification_url = self.relay.then(|| notification_url.clone());
-            o.auth = verifier.clone();
-            o.service_token = token("registration");
+            o.base.auth = verifier.clone();
+            o.base.service_token = token("registration");
         })
         .await;
         let database = Database::fresh_in(self.backend, "verification", &dir).await;
         let verification = VerificationService::spawn(database, clock.clone(), |s| {
             s.registration_url = format!("http://{}", registration.addr);
             s.notification_url = self.relay.then(|| notification_url.clone());
-            s.auth = verifier.clone();
-            s.service_token = token("verification");
+            s.base.auth = verifier.clone();
+            s.base.service_token = token("verification");
         })
         .await;
         Suite {

@@ -44,10 +44,9 @@ impl VerificationService {
         calendar: Arc<Calendar>,
     ) -> rex_verification::Settings {
         rex_verification::Settings {
-            database_url: database.url.clone(),
+            base: server::base(database, clock),
             registration_url: String::new(),
             calendar,
-            clock,
             ops_clock: Arc::new(SystemClock),
             calls: rex_verification::Calls {
                 timeout: Duration::from_secs(2),
@@ -56,10 +55,6 @@ impl VerificationService {
                 token: None,
             },
             poll: Duration::from_millis(50),
-            grace: server::GRACE,
-            service_token: None,
-            auth: None,
-            tls: None,
             notification_url: None,
         }
     }

@@ -18,7 +18,7 @@ pub(super) async fn list_inbox(
     mut req: ListInboxRequest,
 ) -> Result<ListInboxResponse, Failure> {
     // An exporter's inbox is its own: no recipient means its TIN.
-    if let Some(c) = caller.as_ref().filter(|c| c.role == Role::Exporter)
+    if let Some(c) = caller.as_ref().filter(|c| c.role == Role::EXPORTER)
         && req.recipient.trim().is_empty()
     {
         req.recipient = c.tin.clone().unwrap_or_default();

@@ -1,6 +1,7 @@
 //! The gRPC edge: each RPC reads its request into domain types, loads, lets the domain decide,
 //! stores and answers; one file per RPC or small group.
 
+pub mod access;
 mod convert;
 mod error;
 mod inbox;

@@ -256,7 +256,7 @@ pub(super) async fn list(
     let caller = rex_runtime::auth::caller(&request);
     let mut req = request.into_inner();
     // An exporter lists only its own applications.
-    if let Some(c) = caller.as_ref().filter(|c| c.role == Role::Exporter) {
+    if let Some(c) = caller.as_ref().filter(|c| c.role == Role::EXPORTER) {
         let tin = c.tin.clone().unwrap_or_default();
         if !req.exporter_tin.trim().is_empty() {
             own(caller.as_ref(), req.exporter_tin.trim())?;

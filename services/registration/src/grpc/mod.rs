@@ -3,6 +3,7 @@
 //! and answers. One file per RPC or small group; the failures of law become a status in one
 //! place (`support::refused`).
 
+pub mod access;
 mod applications;
 mod changes;
 pub(crate) mod convert;
