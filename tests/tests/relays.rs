@@ -93,7 +93,9 @@ async fn reg_8_registration_notice_arrives_by_email_in_russian_and_english(w: Su
         NotificationKind::AuthorizedPersonsChanged as i32
     );
 }
-on_both_backends!(suite_with_smtp => reg_8_registration_notice_arrives_by_email_in_russian_and_english);
+on_both_backends!(
+    suite_with_smtp => reg_8_registration_notice_arrives_by_email_in_russian_and_english
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reg_8_a_notice_delivered_after_its_working_day_due_date_is_late() {

@@ -417,7 +417,9 @@ async fn ver_restart_of_the_verification_service_mid_case_loses_nothing(mut w: S
         .unwrap();
     assert_eq!(count, 1);
 }
-on_both_backends!(suite_without_relays => ver_restart_of_the_verification_service_mid_case_loses_nothing);
+on_both_backends!(
+    suite_without_relays => ver_restart_of_the_verification_service_mid_case_loses_nothing
+);
 
 async fn ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding(w: Suite) {
     let case = w
@@ -433,7 +435,9 @@ async fn ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding(w: 
         case.dossier_finding
     );
 }
-on_both_backends!(suite_without_relays => ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding);
+on_both_backends!(
+    suite_without_relays => ver_5_a_number_unknown_to_the_registry_ends_the_step_with_a_finding
+);
 
 async fn ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar(w: Suite) {
     w.set_today("2026-03-20");
@@ -483,7 +487,9 @@ async fn ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar(w: Su
     assert_eq!(late.received_on, Some(pdate("2026-03-26")));
     assert_eq!(due(&late, "VER-4"), Some(pdate("2026-03-31")));
 }
-on_both_backends!(suite_without_relays => ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar);
+on_both_backends!(
+    suite_without_relays => ver_2_case_opened_the_day_before_nauryz_due_dates_on_the_calendar
+);
 
 async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w: Suite) {
     let number = w.registered(5, "2026-03-02").await;
@@ -570,4 +576,6 @@ async fn ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue(w
             .is_empty()
     );
 }
-on_both_backends!(suite_without_relays => ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue);
+on_both_backends!(
+    suite_without_relays => ver_2_deadline_watcher_warns_one_working_day_before_and_marks_overdue
+);

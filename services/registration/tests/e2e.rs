@@ -75,7 +75,9 @@ async fn reg_2_paper_application_is_stored_with_documents_and_due_dates(
         "RET-1: 5 years from receipt"
     );
 }
-on_both_backends!(spawn_registration => reg_2_paper_application_is_stored_with_documents_and_due_dates);
+on_both_backends!(
+    spawn_registration => reg_2_paper_application_is_stored_with_documents_and_due_dates
+);
 
 async fn reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored(
     mut s: RegistrationService,
@@ -96,7 +98,9 @@ async fn reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_no
     assert_eq!(s.count("applications").await, 0);
     assert_eq!(s.count("documents").await, 0);
 }
-on_both_backends!(spawn_registration => reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored);
+on_both_backends!(
+    spawn_registration => reg_2_electronic_application_with_bad_bin_is_refused_at_the_door_and_nothing_stored
+);
 
 /// Fixture 1's paper application with a gap in every box the rules check: a short BIN, no
 /// English name, a bad e-mail and phone, a bad HS heading, no undertaking, no origin evidence
@@ -352,7 +356,9 @@ async fn bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored
     assert_eq!(s.count("applications").await, 0);
     assert_eq!(s.count("documents").await, 0);
 }
-on_both_backends!(spawn_registration => bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored);
+on_both_backends!(
+    spawn_registration => bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored
+);
 
 // ---- REG-6..8: registration ----------------------------------------------------------------------
 
@@ -613,7 +619,9 @@ async fn reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days(
         bad.message()
     );
 }
-on_both_backends!(spawn_registration => reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days);
+on_both_backends!(
+    spawn_registration => reg_9_refusal_with_reasons_queues_the_notice_due_in_3_working_days
+);
 
 async fn reg_10_an_exporter_is_registered_once(mut s: RegistrationService) {
     s.authorized_person().await;
@@ -1073,7 +1081,9 @@ async fn ver_5_dossier_has_the_form_every_document_and_the_power_of_attorney(
     assert_eq!(form.undertakings.unwrap().signatory_name, "A. Director");
     assert_eq!(s.count("dossier_requests").await, 1);
 }
-on_both_backends!(spawn_registration => ver_5_dossier_has_the_form_every_document_and_the_power_of_attorney);
+on_both_backends!(
+    spawn_registration => ver_5_dossier_has_the_form_every_document_and_the_power_of_attorney
+);
 
 // ---- REG-12: statements on origin ----------------------------------------------------------------
 
@@ -1271,7 +1281,9 @@ async fn reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry(
             .is_empty()
     );
 }
-on_both_backends!(spawn_registration => reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry);
+on_both_backends!(
+    spawn_registration => reg_13_each_change_of_authorized_persons_is_a_notice_for_the_ministry
+);
 
 // ---- Idempotency -------------------------------------------------------------------------------------
 
@@ -1532,7 +1544,9 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
         "{err}"
     );
 }
-on_both_backends!(spawn_registration => a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message);
+on_both_backends!(
+    spawn_registration => a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message
+);
 
 // ---- The lookup answers from memory; each write must show in the very next lookup ----------
 

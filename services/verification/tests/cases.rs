@@ -43,4 +43,6 @@ async fn ver_1_only_norway_or_switzerland_and_bad_input_names_field_and_rule(
             .is_empty()
     );
 }
-on_both_backends!(spawn_verification => ver_1_only_norway_or_switzerland_and_bad_input_names_field_and_rule);
+on_both_backends!(
+    spawn_verification => ver_1_only_norway_or_switzerland_and_bad_input_names_field_and_rule
+);
