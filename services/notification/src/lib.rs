@@ -20,20 +20,13 @@ use std::time::Duration;
 use rex_proto::notification::notification_service_server::NotificationServiceServer;
 use rex_runtime::config::Base;
 use rex_runtime::db::{Db, Migrations};
-use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 
 pub use notices::Notices;
 pub use sender::Smtp;
 
-static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
-
 /// The migrations, per backend.
-pub static MIGRATIONS: Migrations = Migrations {
-    sqlite: &SQLITE,
-    postgres: &POSTGRES,
-};
+pub static MIGRATIONS: Migrations = rex_runtime::migrations!();
 
 /// The gRPC service name, for health checks.
 pub const SERVICE_NAME: &str = "rex.notification.v1.NotificationService";

@@ -17,21 +17,14 @@ use rex_calendar::{Calendar, Clock};
 use rex_proto::registration::registration_service_server::RegistrationServiceServer;
 use rex_runtime::config::Base;
 use rex_runtime::db::{Db, Migrations};
-use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 
 pub use grpc::Registry;
 /// Who may call each RPC (the runtime enforces it before any handler).
 pub use grpc::access::ACCESS;
 
-static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
-
 /// The registry's migrations, per backend.
-pub static MIGRATIONS: Migrations = Migrations {
-    sqlite: &SQLITE,
-    postgres: &POSTGRES,
-};
+pub static MIGRATIONS: Migrations = rex_runtime::migrations!();
 
 /// The largest request accepted: several documents of up to 20 MiB.
 pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;

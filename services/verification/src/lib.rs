@@ -22,7 +22,6 @@ use rex_proto::registration::registration_service_client::RegistrationServiceCli
 use rex_proto::verification::verification_service_server::VerificationServiceServer;
 use rex_runtime::config::Base;
 use rex_runtime::db::{Db, Migrations};
-use sqlx::migrate::Migrator;
 use tokio::net::TcpListener;
 
 pub use ministry::{Calls, Ministry};
@@ -33,14 +32,8 @@ pub mod service {
     pub use crate::worker::pending_error;
 }
 
-static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
-
 /// The migrations, per backend.
-pub static MIGRATIONS: Migrations = Migrations {
-    sqlite: &SQLITE,
-    postgres: &POSTGRES,
-};
+pub static MIGRATIONS: Migrations = rex_runtime::migrations!();
 
 /// The gRPC service name, for health checks.
 pub const SERVICE_NAME: &str = "rex.verification.v1.VerificationService";

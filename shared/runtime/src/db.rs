@@ -276,12 +276,21 @@ pub struct Migrations {
     pub postgres: &'static Migrator,
 }
 
+/// The migrations of the calling crate, per backend: the folders `migrations/sqlite` and
+/// `migrations/postgres` beside its `Cargo.toml`, embedded at compile time.
+#[macro_export]
+macro_rules! migrations {
+    () => {
+        $crate::db::Migrations {
+            sqlite: &::sqlx::migrate!("migrations/sqlite"),
+            postgres: &::sqlx::migrate!("migrations/postgres"),
+        }
+    };
+}
+
 /// The tables every service keeps (outbox, idempotency, audit trail), owned here and applied
 /// before a service's own migrations as version 0.
-static PLUMBING: Migrations = Migrations {
-    sqlite: &sqlx::migrate!("migrations/sqlite"),
-    postgres: &sqlx::migrate!("migrations/postgres"),
-};
+static PLUMBING: Migrations = crate::migrations!();
 
 impl Migrations {
     /// The service's migrations on `backend`, after the runtime's own.

@@ -175,47 +175,30 @@ mod tests {
         }
     }
 
+    fn assess_as(
+        status: RegistrationStatus,
+        current: &RegistrationData,
+        proposed: &RegistrationData,
+    ) -> Result<Assessed, RegistrationError> {
+        assess("N", "980140000034", status, current, proposed, false)
+    }
+
     #[test]
     fn chg_1_a_change_must_change_something() {
         let a = data("a@example.kz", "980140000034");
         assert_eq!(
-            assess(
-                "N",
-                "980140000034",
-                RegistrationStatus::Active,
-                &a,
-                &a,
-                false
-            ),
+            assess_as(RegistrationStatus::Active, &a, &a),
             Err(RegistrationError::Chg1NothingChanged)
         );
         let b = data("b@example.kz", "980140000034");
-        let assessed = assess(
-            "N",
-            "980140000034",
-            RegistrationStatus::Active,
-            &a,
-            &b,
-            false,
-        )
-        .unwrap();
+        let assessed = assess_as(RegistrationStatus::Active, &a, &b).unwrap();
         assert_eq!(assessed.categories, [ChangeCategory::Contact]);
     }
 
     #[test]
     fn chg_1_only_an_active_registration_changes() {
         let (a, b) = (data("a@example.kz", "1"), data("b@example.kz", "1"));
-        assert!(
-            assess(
-                "N",
-                "980140000034",
-                RegistrationStatus::Revoked,
-                &a,
-                &b,
-                false
-            )
-            .is_err()
-        );
+        assert!(assess_as(RegistrationStatus::Revoked, &a, &b).is_err());
     }
 
     #[test]
@@ -232,15 +215,7 @@ mod tests {
             data("a@example.kz", "980140000034"),
             data("b@example.kz", "980140000035"),
         );
-        let assessed = assess(
-            "N",
-            "980140000034",
-            RegistrationStatus::Active,
-            &a,
-            &b,
-            false,
-        )
-        .unwrap();
+        let assessed = assess_as(RegistrationStatus::Active, &a, &b).unwrap();
         assert!(assessed.findings.iter().any(|f| f.rule_id == "CHG-3"));
     }
 

@@ -12,53 +12,51 @@ pub struct Period {
     pub what: &'static str,
 }
 
+impl Period {
+    const fn working_days(rule: &'static str, count: u32, what: &'static str) -> Self {
+        Period {
+            rule,
+            count,
+            unit: WorkingDays,
+            what,
+        }
+    }
+
+    const fn calendar_days(rule: &'static str, count: u32, what: &'static str) -> Self {
+        Period {
+            rule,
+            count,
+            unit: CalendarDays,
+            what,
+        }
+    }
+}
+
 /// REG-9: refuse the application and notify the exporter within 3 working days.
-pub const REFUSAL: Period = Period {
-    rule: "REG-9",
-    count: 3,
-    unit: WorkingDays,
-    what: "refuse the application and notify the exporter",
-};
+pub const REFUSAL: Period =
+    Period::working_days("REG-9", 3, "refuse the application and notify the exporter");
 
 /// REG-6: register the exporter within 5 working days of receipt.
-pub const REGISTRATION: Period = Period {
-    rule: "REG-6",
-    count: 5,
-    unit: WorkingDays,
-    what: "register the exporter in REX",
-};
+pub const REGISTRATION: Period = Period::working_days("REG-6", 5, "register the exporter in REX");
 
 /// REG-8: notify the exporter of the registration within 2 working days.
-pub const REGISTRATION_NOTICE: Period = Period {
-    rule: "REG-8",
-    count: 2,
-    unit: WorkingDays,
-    what: "notify the exporter of the registration",
-};
+pub const REGISTRATION_NOTICE: Period =
+    Period::working_days("REG-8", 2, "notify the exporter of the registration");
 
 /// CHG-1: the exporter notifies a change within 3 working days of it.
-pub const CHANGE_NOTICE: Period = Period {
-    rule: "CHG-1",
-    count: 3,
-    unit: WorkingDays,
-    what: "the exporter notifies the change",
-};
+pub const CHANGE_NOTICE: Period =
+    Period::working_days("CHG-1", 3, "the exporter notifies the change");
 
 /// CHG-2: the change is entered or refused, and the exporter notified, within 10 calendar days.
-pub const CHANGE_DECISION: Period = Period {
-    rule: "CHG-2",
-    count: 10,
-    unit: CalendarDays,
-    what: "enter or refuse the change and notify the exporter",
-};
+pub const CHANGE_DECISION: Period = Period::calendar_days(
+    "CHG-2",
+    10,
+    "enter or refuse the change and notify the exporter",
+);
 
 /// REV-2: notify the exporter of a revocation within 3 working days.
-pub const REVOCATION_NOTICE: Period = Period {
-    rule: "REV-2",
-    count: 3,
-    unit: WorkingDays,
-    what: "notify the exporter of the revocation",
-};
+pub const REVOCATION_NOTICE: Period =
+    Period::working_days("REV-2", 3, "notify the exporter of the revocation");
 
 /// RET-1: documents are kept 5 years from receipt.
 pub const DOCUMENT_RETENTION_YEARS: u32 = 5;

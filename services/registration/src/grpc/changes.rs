@@ -8,7 +8,9 @@ use rex_runtime::convert::{date_from_proto, timestamp_from_proto};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use tonic::{Request, Status};
 
-use super::support::{check_document, db_err, parse_number, positioned, refused, required};
+use super::support::{
+    check_document, db_err, missing, parse_number, positioned, refused, required,
+};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, ChangeRow};
 
@@ -154,13 +156,10 @@ pub(super) async fn decide(
     registry: &Registry,
     req: DecideChangeRequest,
 ) -> Result<DecideChangeResponse, Status> {
-    let mut v: Vec<FieldViolation> = [
-        required("change_id", &req.change_id, "CHG-2"),
-        required("officer_id", &req.officer_id, "CHG-2"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut v = missing(&[
+        ("change_id", &req.change_id, "CHG-2"),
+        ("officer_id", &req.officer_id, "CHG-2"),
+    ]);
     if !req.accept && req.refusal_reasons.trim().is_empty() {
         v.push(FieldViolation::new(
             "refusal_reasons",
@@ -171,13 +170,9 @@ pub(super) async fn decide(
         return Err(invalid_argument(&v));
     }
     let op = async |tx: &mut sqlx::AnyConnection| registry.decide_change_in(tx, &req).await;
-    let response = registry
-        .idempotent("DecideChange", &req.idempotency_key, &req, op)
-        .await;
-    registry.public_record_changed(&response, |r: &DecideChangeResponse| {
-        r.registration.as_ref()
-    });
-    response
+    registry
+        .public_write("DecideChange", &req.idempotency_key, &req, op)
+        .await
 }
 
 impl Registry {

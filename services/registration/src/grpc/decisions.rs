@@ -10,7 +10,7 @@ use rex_runtime::db::is_unique_violation;
 use rex_runtime::status::{FieldViolation, internal, invalid_argument};
 use tonic::Status;
 
-use super::support::{db_err, refused, required};
+use super::support::{db_err, missing, refused};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, ApplicationRow, RegistrationRow};
 
@@ -37,28 +37,21 @@ pub(super) async fn register(
     registry: &Registry,
     req: RegisterExporterRequest,
 ) -> Result<RegisterExporterResponse, Status> {
-    let v: Vec<FieldViolation> = [
-        required("application_id", &req.application_id, "REG-6"),
-        required(
+    let v = missing(&[
+        ("application_id", &req.application_id, "REG-6"),
+        (
             "authorized_person_id",
             &req.authorized_person_id,
             "REG-6: the authorized person who registers",
         ),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    ]);
     if !v.is_empty() {
         return Err(invalid_argument(&v));
     }
     let op = async |tx: &mut sqlx::AnyConnection| registry.register_in(tx, &req).await;
-    let response = registry
-        .idempotent("RegisterExporter", &req.idempotency_key, &req, op)
-        .await;
-    registry.public_record_changed(&response, |r: &RegisterExporterResponse| {
-        r.registration.as_ref()
-    });
-    response
+    registry
+        .public_write("RegisterExporter", &req.idempotency_key, &req, op)
+        .await
 }
 
 impl Registry {
@@ -153,18 +146,15 @@ pub(super) async fn refuse(
     registry: &Registry,
     req: RefuseApplicationRequest,
 ) -> Result<RefuseApplicationResponse, Status> {
-    let mut v: Vec<FieldViolation> = [
-        required("application_id", &req.application_id, "REG-9"),
-        required(
+    let mut v = missing(&[
+        ("application_id", &req.application_id, "REG-9"),
+        (
             "explanation",
             &req.explanation,
             "REG-9: the refusal notice gives its reasons",
         ),
-        required("officer_id", &req.officer_id, "REG-9"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+        ("officer_id", &req.officer_id, "REG-9"),
+    ]);
     if req.reasons.is_empty() {
         v.push(FieldViolation::new(
             "reasons",

@@ -187,6 +187,24 @@ impl Registry {
         rex_runtime::idempotency::run(&self.db, self.now(), rpc, key, request, op).await
     }
 
+    /// Runs `op` under the idempotency key like [`Registry::idempotent`], then forgets the
+    /// public record the answer's registration had (see `public_record_changed`).
+    async fn public_write<Req, Resp>(
+        &self,
+        rpc: &str,
+        key: &str,
+        request: &Req,
+        op: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<Resp, Status>,
+    ) -> Result<Resp, Status>
+    where
+        Req: Message,
+        Resp: Message + Default + WithRegistration,
+    {
+        let response = self.idempotent(rpc, key, request, op).await;
+        self.public_record_changed(&response, WithRegistration::registration);
+        response
+    }
+
     /// Writes the notice `owed` to the exporter of `registration` data, in the transaction of
     /// the change that owes it.
     async fn owe_notice(
@@ -259,6 +277,28 @@ impl Registry {
             .map_err(db_err)
     }
 }
+
+/// An answer that carries the registration a write changed.
+trait WithRegistration {
+    fn registration(&self) -> Option<&Registration>;
+}
+
+macro_rules! with_registration {
+    ($($answer:ty),+) => {
+        $(impl WithRegistration for $answer {
+            fn registration(&self) -> Option<&Registration> {
+                self.registration.as_ref()
+            }
+        })+
+    };
+}
+
+with_registration!(
+    RegisterExporterResponse,
+    DecideChangeResponse,
+    RevokeRegistrationResponse,
+    ReinstateRegistrationResponse
+);
 
 /// Whom an exporter notice goes to, and how.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@ use rex_registration_domain::{NoticeChannel, checks, number::parse_branch};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use tonic::Status;
 
-use super::support::{db_err, required};
+use super::support::{db_err, missing};
 use super::{Registry, convert};
 use crate::store::{self, Notice, PersonRow};
 
@@ -18,14 +18,11 @@ pub(super) async fn save(
         .person
         .clone()
         .ok_or_else(|| invalid_field("person", "is required (REG-13)"))?;
-    let mut v: Vec<FieldViolation> = [
-        required("person.person_id", &p.person_id, "REG-13"),
-        required("person.full_name", &p.full_name, "REG-13"),
-        required("person.position", &p.position, "REG-13"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut v = missing(&[
+        ("person.person_id", &p.person_id, "REG-13"),
+        ("person.full_name", &p.full_name, "REG-13"),
+        ("person.position", &p.position, "REG-13"),
+    ]);
     if parse_branch(p.regional_branch_code.trim()).is_none() {
         v.push(FieldViolation::new(
             "person.regional_branch_code",

@@ -12,7 +12,9 @@ use rex_runtime::db::is_unique_violation;
 use rex_runtime::status::{FieldViolation, invalid_argument, invalid_field};
 use tonic::Status;
 
-use super::support::{check_document, db_err, parse_number, positioned, refused, required};
+use super::support::{
+    check_document, db_err, missing, parse_number, positioned, refused, required,
+};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, RevocationRow};
 
@@ -74,13 +76,9 @@ pub(super) async fn revoke(
         revoked_on,
     };
     let op = async |tx: &mut sqlx::AnyConnection| registry.revoke_in(tx, &req, &revoking).await;
-    let response = registry
-        .idempotent("RevokeRegistration", &req.idempotency_key, &req, op)
-        .await;
-    registry.public_record_changed(&response, |r: &RevokeRegistrationResponse| {
-        r.registration.as_ref()
-    });
-    response
+    registry
+        .public_write("RevokeRegistration", &req.idempotency_key, &req, op)
+        .await
 }
 
 impl Registry {
@@ -159,17 +157,14 @@ pub(super) async fn reinstate(
     req: ReinstateRegistrationRequest,
 ) -> Result<ReinstateRegistrationResponse, Status> {
     let number = parse_number("registration_number", &req.registration_number)?;
-    let mut v: Vec<FieldViolation> = [
-        required(
+    let mut v = missing(&[
+        (
             "court_reference",
             &req.court_reference,
             "REV-5: the court decision's reference",
         ),
-        required("officer_id", &req.officer_id, "REV-5"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+        ("officer_id", &req.officer_id, "REV-5"),
+    ]);
     let decided_on = date_from_proto("court_decision_on", req.court_decision_on.as_ref())
         .map_err(|e| v.push(e))
         .ok();
@@ -182,13 +177,9 @@ pub(super) async fn reinstate(
     let op = async |tx: &mut sqlx::AnyConnection| {
         registry.reinstate_in(tx, &req, &number, decided_on).await
     };
-    let response = registry
-        .idempotent("ReinstateRegistration", &req.idempotency_key, &req, op)
-        .await;
-    registry.public_record_changed(&response, |r: &ReinstateRegistrationResponse| {
-        r.registration.as_ref()
-    });
-    response
+    registry
+        .public_write("ReinstateRegistration", &req.idempotency_key, &req, op)
+        .await
 }
 
 impl Registry {

@@ -43,6 +43,14 @@ pub fn required(field: &str, value: &str, rule: &str) -> Option<FieldViolation> 
         .then(|| FieldViolation::new(field, format!("is required ({rule})")))
 }
 
+/// The required fields of `fields` (`(field, value, rule)`) that are blank.
+pub fn missing(fields: &[(&str, &str, &str)]) -> Vec<FieldViolation> {
+    fields
+        .iter()
+        .filter_map(|(field, value, rule)| required(field, value, rule))
+        .collect()
+}
+
 pub fn findings_as_violations(findings: &[Finding]) -> Vec<FieldViolation> {
     findings
         .iter()
