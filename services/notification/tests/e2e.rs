@@ -189,9 +189,7 @@ async fn ret_2_copies_are_kept_3_years_then_removed_with_a_report() {
         .send_notification(reg8("ret-1", DeliveryChannel::Inbox))
         .await
         .unwrap();
-    let notices = rex_notification::notices(w.settings_of_this())
-        .await
-        .unwrap();
+    let notices = rex_notification::notices(w.settings()).await.unwrap();
     w.set_today("2029-03-19");
     assert!(
         rex_notification::purge(&notices).await.unwrap().is_empty(),

@@ -42,7 +42,7 @@ pub async fn spawn_notification(backend: Backend) -> NotificationService {
 
 impl NotificationService {
     /// The settings every test starts from: mail to `smtp_port`, retried quickly.
-    pub fn settings(
+    pub fn default_settings(
         database: &Database,
         clock: Arc<TestClock>,
         smtp_port: u16,
@@ -74,7 +74,7 @@ impl NotificationService {
         configure: impl FnOnce(&mut rex_notification::Settings),
     ) -> NotificationService {
         let port = smtp.as_ref().map_or(1, |s| s.port);
-        let mut settings = Self::settings(&database, clock.clone(), port);
+        let mut settings = Self::default_settings(&database, clock.clone(), port);
         configure(&mut settings);
         let listener = server::any_port().await;
         let addr = listener.local_addr().unwrap();
@@ -101,7 +101,7 @@ impl NotificationService {
     }
 
     /// The service's settings (its database, its clock), e.g. for [`rex_notification::notices`].
-    pub fn settings_of_this(&self) -> &rex_notification::Settings {
+    pub fn settings(&self) -> &rex_notification::Settings {
         &self.settings
     }
 

@@ -25,8 +25,6 @@ pub struct RegistrationService {
     /// The public lookup site and JSON API.
     pub public_addr: SocketAddr,
     pub database: Database,
-    /// The service's database URL, for a second replica.
-    pub database_url: String,
     options: rex_registration::Options,
     server: Option<Server>,
 }
@@ -42,7 +40,7 @@ pub async fn spawn_registration(backend: Backend) -> RegistrationService {
 impl RegistrationService {
     /// The options every test starts from; `configure` changes what a test needs (a
     /// notification service, authentication, the cache).
-    pub fn options(
+    pub fn default_options(
         database: &Database,
         clock: Arc<TestClock>,
         calendar: Arc<Calendar>,
@@ -62,7 +60,7 @@ impl RegistrationService {
         configure: impl FnOnce(&mut rex_registration::Options),
     ) -> RegistrationService {
         let calendar = Arc::new(Calendar::official().unwrap());
-        let mut options = Self::options(&database, clock.clone(), calendar);
+        let mut options = Self::default_options(&database, clock.clone(), calendar);
         configure(&mut options);
         let listener = server::any_port().await;
         let public = server::any_port().await;
@@ -75,7 +73,6 @@ impl RegistrationService {
             db,
             addr,
             public_addr,
-            database_url: database.url.clone(),
             database,
             options,
             server: Some(server),
@@ -111,11 +108,6 @@ impl RegistrationService {
     /// A new client of the service.
     pub fn connect(&self) -> RegistrationServiceClient<Channel> {
         RegistrationServiceClient::new(server::channel(self.addr))
-    }
-
-    /// The service's options, for a second replica.
-    pub fn options_of_this(&self) -> rex_registration::Options {
-        self.options.clone()
     }
 
     pub fn set_today(&self, date: &str) {

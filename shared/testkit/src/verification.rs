@@ -38,7 +38,7 @@ pub async fn spawn_verification(backend: Backend) -> VerificationService {
 impl VerificationService {
     /// The settings every test starts from: calls to the registry time out and are retried
     /// quickly, the worker polls often.
-    pub fn settings(
+    pub fn default_settings(
         database: &Database,
         clock: Arc<TestClock>,
         calendar: Arc<Calendar>,
@@ -67,7 +67,7 @@ impl VerificationService {
         configure: impl FnOnce(&mut rex_verification::Settings),
     ) -> VerificationService {
         let calendar = Arc::new(Calendar::official().unwrap());
-        let mut settings = Self::settings(&database, clock.clone(), calendar);
+        let mut settings = Self::default_settings(&database, clock.clone(), calendar);
         configure(&mut settings);
         let listener = server::any_port().await;
         let addr = listener.local_addr().unwrap();
