@@ -7,8 +7,9 @@
 
 use rex_testkit::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reg_5_12_public_pages_work_in_a_real_browser() {
+/// Runs `part` of tests/browser/public_pages.py against the public site of a registry with a
+/// valid, an unpublished and a revoked number; every one of its `steps` leaves a screenshot.
+async fn browser_checks(part: &str, steps: usize) {
     let (Ok(_driver), Ok(python)) = (
         std::env::var("REX_TEST_CHROMEDRIVER"),
         std::env::var("REX_CROSSCHECK_PYTHON"),
@@ -20,13 +21,23 @@ async fn reg_5_12_public_pages_work_in_a_real_browser() {
     };
     let mut s = spawn_registration(Backend::Sqlite).await;
     let (valid, _, revoked) = s.public_registry().await;
-    let shots =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/browser-screenshots")
+        .join(part);
+    // This run's screenshots only.
+    let _ = std::fs::remove_dir_all(&shots);
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/public_pages.py");
     let base = format!("http://{}", s.public_addr);
     let unknown = "KZREX001010120269999".to_owned();
-    let args = [base, valid, revoked, unknown, shots.display().to_string()];
+    let args = [
+        base,
+        valid,
+        revoked,
+        unknown,
+        shots.display().to_string(),
+        part.to_owned(),
+    ];
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)
             .arg(script)
@@ -42,5 +53,18 @@ async fn reg_5_12_public_pages_work_in_a_real_browser() {
     assert!(stdout.contains("browser checks passed"), "{stdout}");
     // Every step left its screenshot.
     let count = std::fs::read_dir(&shots).unwrap().count();
-    assert!(count >= 9, "{count} screenshots in {}", shots.display());
+    assert!(count >= steps, "{count} screenshots in {}", shots.display());
+}
+
+/// The lookup: a valid, a revoked and an unknown number in three languages, the number's
+/// format, a phone-sized screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_5_public_lookup_pages_work_in_a_real_browser() {
+    browser_checks("lookup", 7).await;
+}
+
+/// The statement check: valid with a valid number, not valid with a revoked one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_12_statement_page_works_in_a_real_browser() {
+    browser_checks("statement", 2).await;
 }

@@ -2,7 +2,10 @@
 way a customs officer or an exporter would: by keyboard, in three languages, on a desktop and
 a phone-sized screen. Saves a screenshot of every step. Exits non-zero on the first failure.
 
-usage: public_pages.py BASE_URL VALID REVOKED UNKNOWN SCREENSHOT_DIR
+usage: public_pages.py BASE_URL VALID REVOKED UNKNOWN SCREENSHOT_DIR [PART]
+
+PART: `lookup` (the search, its languages, the format page, a phone screen: REG-5),
+`statement` (the statement check: REG-12) or `all` (the default).
 """
 import os
 import sys
@@ -14,6 +17,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 base, valid, revoked, unknown, shots = sys.argv[1:6]
+part = sys.argv[6] if len(sys.argv) > 6 else "all"
+check_lookup = part in ("all", "lookup")
+check_statement = part in ("all", "statement")
 os.makedirs(shots, exist_ok=True)
 
 options = webdriver.ChromeOptions()
@@ -107,78 +113,81 @@ def accessible():
 
 
 try:
-    # A registered number, by keyboard only: the skip link first, then the search field.
-    driver.get(f"{base}/en/")
-    accessible()
-    body = driver.find_element(By.TAG_NAME, "body")
-    body.send_keys(Keys.TAB)
-    active = driver.switch_to.active_element
-    check(active.get_attribute("class") == "skip", "the first Tab reaches the skip link")
-    active.send_keys(Keys.ENTER)
-    field = driver.find_element(By.ID, "q")
-    field.send_keys(Keys.NULL)  # focus by keyboard-equivalent
-    field.send_keys(valid, Keys.ENTER)
-    wait_result("Valid")
-    check("Altyn Dan LLP" in result_text(), "the published name (REG-5)")
-    accessible()
-    shot("valid-en")
+    if check_lookup:
+        # A registered number, by keyboard only: the skip link first, then the search field.
+        driver.get(f"{base}/en/")
+        accessible()
+        body = driver.find_element(By.TAG_NAME, "body")
+        body.send_keys(Keys.TAB)
+        active = driver.switch_to.active_element
+        check(active.get_attribute("class") == "skip", "the first Tab reaches the skip link")
+        active.send_keys(Keys.ENTER)
+        field = driver.find_element(By.ID, "q")
+        field.send_keys(Keys.NULL)  # focus by keyboard-equivalent
+        field.send_keys(valid, Keys.ENTER)
+        wait_result("Valid")
+        check("Altyn Dan LLP" in result_text(), "the published name (REG-5)")
+        accessible()
+        shot("valid-en")
 
-    # A revoked number says since when.
-    field = driver.find_element(By.ID, "q")
-    field.clear()
-    field.send_keys(revoked, Keys.ENTER)
-    wait_result("was revoked on 2026-06-10")
-    shot("revoked-en")
+        # A revoked number says since when.
+        field = driver.find_element(By.ID, "q")
+        field.clear()
+        field.send_keys(revoked, Keys.ENTER)
+        wait_result("was revoked on 2026-06-10")
+        shot("revoked-en")
 
-    # Switch language: the same search, in Kazakh and in Russian.
-    driver.find_element(By.CSS_SELECTOR, "nav.languages a[lang=kk]").click()
-    wait_for(lambda: driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk", "the Kazakh page")
-    wait_result("Күші жойылған")
-    accessible()
-    shot("revoked-kk")
-    driver.find_element(By.CSS_SELECTOR, "nav.languages a[lang=ru]").click()
-    wait_result("Отозван")
-    shot("revoked-ru")
+        # Switch language: the same search, in Kazakh and in Russian.
+        driver.find_element(By.CSS_SELECTOR, "nav.languages a[lang=kk]").click()
+        wait_for(lambda: driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk", "the Kazakh page")
+        wait_result("Күші жойылған")
+        accessible()
+        shot("revoked-kk")
+        driver.find_element(By.CSS_SELECTOR, "nav.languages a[lang=ru]").click()
+        wait_result("Отозван")
+        shot("revoked-ru")
 
-    # An unknown number is not "revoked" and not an error of the site.
-    driver.get(f"{base}/en/?q={unknown}")
-    wait_result("is not in Kazakhstan's registry")
-    shot("unknown-en")
+        # An unknown number is not "revoked" and not an error of the site.
+        driver.get(f"{base}/en/?q={unknown}")
+        wait_result("is not in Kazakhstan's registry")
+        shot("unknown-en")
 
-    # A statement on origin: paste the text, give the value and the date.
-    driver.get(f"{base}/en/statement")
-    accessible()
-    text = (f"The exporter Altyn Dan LLP, Almaty, {valid} of the products covered by this document "
-            "declares that, except where otherwise clearly indicated, these products are of "
-            "Kazakhstan preferential origin according to rules of origin of the Generalized "
-            "System of Preferences of the Swiss Confederation and that the origin criterion met "
-            "is W 11.01.")
-    driver.find_element(By.ID, "statement_text").send_keys(text)
-    driver.find_element(By.ID, "amount").send_keys("20000")
-    currency = driver.find_element(By.ID, "currency")
-    currency.clear()
-    currency.send_keys("CHF")
-    driver.execute_script("document.getElementById('statement_date').value = '2026-06-10'")
-    driver.find_element(By.ID, "amount").send_keys(Keys.ENTER)
-    wait_result("The statement is valid")
-    check("The number is valid on the statement's date" in result_text(), "the reason")
-    shot("statement-valid-en")
-    # The same statement with the revoked number.
-    number = driver.find_element(By.ID, "registration_number")
-    number.send_keys(revoked)
-    number.send_keys(Keys.ENTER)
-    wait_result("The statement is not valid")
-    shot("statement-revoked-en")
+    if check_statement:
+        # A statement on origin: paste the text, give the value and the date.
+        driver.get(f"{base}/en/statement")
+        accessible()
+        text = (f"The exporter Altyn Dan LLP, Almaty, {valid} of the products covered by this document "
+                "declares that, except where otherwise clearly indicated, these products are of "
+                "Kazakhstan preferential origin according to rules of origin of the Generalized "
+                "System of Preferences of the Swiss Confederation and that the origin criterion met "
+                "is W 11.01.")
+        driver.find_element(By.ID, "statement_text").send_keys(text)
+        driver.find_element(By.ID, "amount").send_keys("20000")
+        currency = driver.find_element(By.ID, "currency")
+        currency.clear()
+        currency.send_keys("CHF")
+        driver.execute_script("document.getElementById('statement_date').value = '2026-06-10'")
+        driver.find_element(By.ID, "amount").send_keys(Keys.ENTER)
+        wait_result("The statement is valid")
+        check("The number is valid on the statement's date" in result_text(), "the reason")
+        shot("statement-valid-en")
+        # The same statement with the revoked number.
+        number = driver.find_element(By.ID, "registration_number")
+        number.send_keys(revoked)
+        number.send_keys(Keys.ENTER)
+        wait_result("The statement is not valid")
+        shot("statement-revoked-en")
 
-    # The number's format, and the search on a phone-sized screen.
-    driver.get(f"{base}/kk/format")
-    accessible()
-    shot("format-kk")
-    driver.set_window_size(390, 844)
-    driver.get(f"{base}/ru/?q={valid}")
-    wait_result("Действителен")
-    accessible()
-    shot("valid-ru-phone")
+    if check_lookup:
+        # The number's format, and the search on a phone-sized screen.
+        driver.get(f"{base}/kk/format")
+        accessible()
+        shot("format-kk")
+        driver.set_window_size(390, 844)
+        driver.get(f"{base}/ru/?q={valid}")
+        wait_result("Действителен")
+        accessible()
+        shot("valid-ru-phone")
     print("browser checks passed")
 finally:
     driver.quit()
