@@ -12,12 +12,9 @@ use rex_runtime::auth::{Minter, Role, Verifier};
 use rex_runtime::config::Base;
 use tokio::sync::watch;
 
+/// Kazakhstan's REX suite: registration (244-NK), verification (358-NK), notification
 #[derive(Parser, Debug)]
-#[command(
-    name = "rex-suite",
-    version,
-    about = "Kazakhstan's REX suite: registration (244-NK), verification (358-NK), notification"
-)]
+#[command(name = "rex-suite", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

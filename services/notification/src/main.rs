@@ -7,12 +7,9 @@ use anyhow::Context;
 use clap::Parser;
 use rex_notification::{Settings, Smtp};
 
+/// Every notice of the REX rules, by e-mail, inbox or letter
 #[derive(Parser, Debug)]
-#[command(
-    name = "rex-notification",
-    version,
-    about = "Every notice of the REX rules, by e-mail, inbox or letter"
-)]
+#[command(name = "rex-notification", version)]
 struct Cli {
     /// Run the database migrations and exit (for operators who migrate with a job).
     #[arg(long)]

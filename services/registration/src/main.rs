@@ -9,12 +9,9 @@ use clap::{Parser, Subcommand};
 use rex_calendar::{Calendar, SystemClock};
 use rex_runtime::db::Db;
 
+/// Atameken's registration of exporters in REX (Order 244-NK)
 #[derive(Parser, Debug)]
-#[command(
-    name = "rex-registration",
-    version,
-    about = "Atameken's registration of exporters in REX (Order 244-NK)"
-)]
+#[command(name = "rex-registration", version)]
 struct Cli {
     #[command(flatten)]
     security: rex_runtime::config::Security,

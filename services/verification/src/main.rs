@@ -10,12 +10,9 @@ use clap::Parser;
 use rex_calendar::{Calendar, SystemClock};
 use rex_verification::{Calls, Settings};
 
+/// The Ministry's verification of REX registrations (Order 358-NK)
 #[derive(Parser, Debug)]
-#[command(
-    name = "rex-verification",
-    version,
-    about = "The Ministry's verification of REX registrations (Order 358-NK)"
-)]
+#[command(name = "rex-verification", version)]
 struct Cli {
     /// Run the database migrations and exit (for operators who migrate with a job).
     #[arg(long)]

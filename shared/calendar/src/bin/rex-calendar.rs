@@ -10,12 +10,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use rex_calendar::{Calendar, PeriodUnit};
 
+/// Kazakhstan's official working-day calendar
 #[derive(Parser, Debug)]
-#[command(
-    name = "rex-calendar",
-    version,
-    about = "Kazakhstan's official working-day calendar"
-)]
+#[command(name = "rex-calendar", version)]
 struct Cli {
     /// A directory of calendar files (YYYY.toml, rules.toml) that add to or replace the
     /// built-in years.
