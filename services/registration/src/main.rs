@@ -62,10 +62,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rex_runtime::telemetry::init_named(
-        &std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "rex-registration".into()),
-    );
-    let cli: Cli = rex_runtime::config::parse_layered();
+    let cli: Cli = rex_runtime::config::start("registration");
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     // Security settings are checked before any port is bound.
     let base = cli.security.base("registration", &cli.database_url)?;
@@ -86,9 +83,7 @@ async fn main() -> anyhow::Result<()> {
             rex_registration::serve(listener, options, rex_runtime::server::shutdown_signal()).await
         }
         Command::Migrate => {
-            Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;
-            println!("migrated {}", rex_runtime::db::redact(&cli.database_url));
-            Ok(())
+            rex_runtime::config::migrate(&cli.database_url, &rex_registration::MIGRATIONS).await
         }
         Command::RetentionReport => {
             let db = Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;

@@ -53,14 +53,10 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    rex_runtime::telemetry::init_named(
-        &std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| "rex-verification".into()),
-    );
-    let cli: Cli = rex_runtime::config::parse_layered();
+    let cli: Cli = rex_runtime::config::start("verification");
     if cli.migrate_only {
-        rex_runtime::db::Db::connect(&cli.database_url, &rex_verification::MIGRATIONS).await?;
-        println!("migrated {}", rex_runtime::db::redact(&cli.database_url));
-        return Ok(());
+        return rex_runtime::config::migrate(&cli.database_url, &rex_verification::MIGRATIONS)
+            .await;
     }
     // Security settings are checked before any port is bound.
     let base = cli.security.base("verification", &cli.database_url)?;

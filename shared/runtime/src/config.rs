@@ -140,6 +140,21 @@ impl Security {
     }
 }
 
+/// The start of a service's binary: logs and traces under the name `rex-SERVICE` (or
+/// `OTEL_SERVICE_NAME`), then its command line read in layers ([`parse_layered`]).
+pub fn start<T: clap::Parser>(service: &str) -> T {
+    let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| format!("rex-{service}"));
+    crate::telemetry::init_named(&name);
+    parse_layered()
+}
+
+/// The operators' `migrate`: runs the migrations on `database_url` and says so.
+pub async fn migrate(database_url: &str, migrations: &crate::db::Migrations) -> anyhow::Result<()> {
+    crate::db::Db::connect(database_url, migrations).await?;
+    println!("migrated {}", crate::db::redact(database_url));
+    Ok(())
+}
+
 /// Parses a binary's command line in layers: built-in defaults, then a TOML file (`--config
 /// FILE` or `REX_CONFIG`) whose keys are the environment variable names
 /// (`REX_REGISTRATION_DATABASE_URL = "postgres://…"`), then the environment, then the flags.
