@@ -111,12 +111,25 @@ impl SmtpServer {
             }
             if started.elapsed() >= limit {
                 panic!(
-                    "the SMTP server received {} messages in {limit:?}, expected {n}",
-                    m.len()
+                    "the SMTP server received {} messages in {limit:?}, expected {n}; {}",
+                    m.len(),
+                    self.state()
                 );
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+impl SmtpServer {
+    /// Whether the test stopped the server, and its log: what a failed wait reports.
+    fn state(&self) -> String {
+        let running = match &self.child {
+            Some(child) => format!("process {} not stopped by the test", child.id()),
+            None => "stopped".to_owned(),
+        };
+        let log = std::fs::read_to_string(self.maildir.with_extension("log")).unwrap_or_default();
+        format!("{running}; its log: {log:?}")
     }
 }
 
