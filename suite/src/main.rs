@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use rex_calendar::{Calendar, SystemClock};
+use rex_calendar::Calendar;
 use rex_runtime::auth::{Minter, Role, Verifier};
 use rex_runtime::config::Base;
 use tokio::sync::watch;
@@ -212,13 +212,12 @@ async fn main() -> anyhow::Result<()> {
         Base::new(database(file)).secured(Some(verifier.clone()), None, token)
     };
     let settings = rex_verification::Settings {
-        base: base("verification.db", Some(verification_token)),
-        registration_url: format!("http://{registration_addr}"),
-        calendar: calendar.clone(),
-        ops_clock: Arc::new(SystemClock),
-        calls: rex_verification::Calls::default(),
-        poll: std::time::Duration::from_secs(1),
         notification_url: Some(notification_url.clone()),
+        ..rex_verification::Settings::new(
+            base("verification.db", Some(verification_token)),
+            calendar.clone(),
+            format!("http://{registration_addr}"),
+        )
     };
     let registration = rex_registration::serve_with_public(
         registration_listener,

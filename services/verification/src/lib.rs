@@ -56,6 +56,23 @@ pub struct Settings {
     pub notification_url: Option<String>,
 }
 
+impl Settings {
+    /// The service on `base`, asking the registration service at `registration_url`: the
+    /// machine's clock for retries, the default call deadlines and retries, the worker
+    /// polling every second, no notification relay.
+    pub fn new(base: Base, calendar: Arc<Calendar>, registration_url: impl Into<String>) -> Self {
+        Self {
+            base,
+            registration_url: registration_url.into(),
+            calendar,
+            ops_clock: Arc::new(rex_calendar::SystemClock),
+            calls: Calls::default(),
+            poll: Duration::from_secs(1),
+            notification_url: None,
+        }
+    }
+}
+
 /// Builds the service on its database (running the migrations). The registration service
 /// need not be up: the channel connects when it is first used.
 pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {

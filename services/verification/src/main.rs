@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use rex_calendar::{Calendar, SystemClock};
+use rex_calendar::Calendar;
 use rex_verification::{Calls, Settings};
 
 /// The Ministry's verification of REX registrations (Order 358-NK)
@@ -63,16 +63,12 @@ async fn main() -> anyhow::Result<()> {
     cli.security.start_metrics().await?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     let settings = Settings {
-        base,
-        registration_url: cli.registration_url,
-        calendar,
-        ops_clock: Arc::new(SystemClock),
         calls: Calls {
             timeout: Duration::from_millis(cli.call_timeout_ms),
             ..Calls::default()
         },
-        poll: Duration::from_secs(1),
         notification_url: cli.notification_url,
+        ..Settings::new(base, calendar, cli.registration_url)
     };
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rex_calendar::{Calendar, SystemClock, TestClock};
+use rex_calendar::{Calendar, TestClock};
 use rex_proto::verification::verification_service_client::VerificationServiceClient;
 use rex_proto::verification::*;
 use rex_runtime::db::Db;
@@ -44,10 +44,6 @@ impl VerificationService {
         calendar: Arc<Calendar>,
     ) -> rex_verification::Settings {
         rex_verification::Settings {
-            base: server::base(database, clock),
-            registration_url: String::new(),
-            calendar,
-            ops_clock: Arc::new(SystemClock),
             calls: rex_verification::Calls {
                 timeout: Duration::from_secs(2),
                 retry_base: Duration::from_millis(100),
@@ -55,7 +51,7 @@ impl VerificationService {
                 token: None,
             },
             poll: Duration::from_millis(50),
-            notification_url: None,
+            ..rex_verification::Settings::new(server::base(database, clock), calendar, "")
         }
     }
 
