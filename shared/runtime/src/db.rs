@@ -133,6 +133,16 @@ impl GroupCommit {
         result
     }
 
+    /// Ends a writer's turn that did not commit: with writers queued, the next one undoes its
+    /// savepoint and goes on; with none, the group is closed now (the writers released into
+    /// it are committed), so that its open transaction does not hold SQLite's write lock, and
+    /// with it every other connection and process, until this process writes again.
+    async fn end_without_commit(mut turn: tokio::sync::OwnedMutexGuard<Group>, writer: &Self) {
+        if writer.queued.load(Ordering::Acquire) == 0 {
+            let _ = Self::close(&mut turn).await;
+        }
+    }
+
     /// Tells the group's writers how it ended, and starts the next group.
     fn finish(group: &mut Group, result: &Result<(), String>) {
         for waiter in std::mem::take(&mut group.waiters) {
@@ -230,10 +240,12 @@ impl Tx {
         };
         match self.grouped.take() {
             None => tx.rollback().await,
-            Some((mut turn, _)) => {
+            Some((mut turn, writer)) => {
                 turn.tx = Some(tx);
                 turn.undo_pending = true;
-                GroupCommit::undo(&mut turn).await
+                GroupCommit::undo(&mut turn).await?;
+                GroupCommit::end_without_commit(turn, &writer).await;
+                Ok(())
             }
         }
     }
@@ -242,10 +254,16 @@ impl Tx {
 impl Drop for Tx {
     fn drop(&mut self) {
         // Ended without commit (an error, a caller gone): a grouped writer's savepoint is
-        // undone by the next writer before it starts; a plain transaction rolls back itself.
-        if let (Some(tx), Some((turn, _))) = (self.tx.take(), self.grouped.as_mut()) {
-            turn.tx = Some(tx);
-            turn.undo_pending = true;
+        // undone before anything else uses the group (a plain transaction rolls back itself).
+        let (Some(tx), Some((mut turn, writer))) = (self.tx.take(), self.grouped.take()) else {
+            return;
+        };
+        turn.tx = Some(tx);
+        turn.undo_pending = true;
+        // Drop cannot wait: a task ends the turn. Outside a runtime (the process is ending)
+        // the turn is released as it is, and the next writer undoes the savepoint.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { GroupCommit::end_without_commit(turn, &writer).await });
         }
     }
 }
@@ -550,6 +568,38 @@ mod tests {
         }
         let want: Vec<i64> = (0..200).filter(|i| i % 4 == 0 || i % 4 == 3).collect();
         assert_eq!(ids(&url).await, want);
+    }
+
+    /// A writer that ends without commit, with nobody after it, leaves the database free: a
+    /// connection of another pool (another process, a relay's claim) writes at once instead of
+    /// waiting out SQLite's busy timeout behind the group's open transaction.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_a_writer_ending_without_commit_frees_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, url) = table(&dir).await;
+        let other = Db::open(&url).await.unwrap();
+        for (i, dropped) in [(1i64, true), (2, false)] {
+            let mut tx = db.begin_write().await.unwrap();
+            sqlx::query("INSERT INTO t (id) VALUES ($1)")
+                .bind(i)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            if dropped {
+                drop(tx);
+            } else {
+                tx.rollback().await.unwrap();
+            }
+            let write = sqlx::query("INSERT INTO t (id) VALUES ($1)")
+                .bind(10 + i)
+                .execute(&other.pool);
+            let done = tokio::time::timeout(Duration::from_secs(5), write).await;
+            assert!(
+                done.is_ok_and(|r| r.is_ok()),
+                "writer {i} (dropped: {dropped}) still holds the database"
+            );
+        }
+        assert_eq!(ids(&url).await, vec![11, 12]);
     }
 
     /// A writer released into a group that nobody else closes still gets its commit.
