@@ -10,6 +10,7 @@ pub mod checks;
 pub mod error;
 pub mod form;
 pub mod notices;
+pub mod number;
 pub mod periods;
 pub mod person;
 pub mod revocation;
@@ -22,7 +23,6 @@ pub use error::{ErrorKind, RegistrationError};
 pub use form::{Language, NoticeChannel, RegistrationData, SubmissionChannel};
 pub use periods::Period;
 pub use revocation::{LookupStatus, RevocationFacts, status_on};
-pub use rex_domain::number;
 pub use rex_domain::{NumberError, RegistrationNumber};
 pub use states::{
     ApplicationStatus, ChangeCategory, ChangeStatus, RefusalReason, RegistrationStatus, Requester,

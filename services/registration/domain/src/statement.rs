@@ -225,9 +225,9 @@ impl StatementCheck {
             }
             return (check, None);
         }
-        match number_text.parse::<RegistrationNumber>() {
+        match crate::number::read(&number_text) {
             Err(e) => {
-                check.add(Reason::MalformedNumber, format!("{e} (REG-7)"), true);
+                check.add(Reason::MalformedNumber, e, true);
                 (check, None)
             }
             Ok(number) => (check, Some(number)),

@@ -44,14 +44,8 @@ fn check_form_structure(
             "must be KK or RU: the form is filled in Kazakh or Russian, and English (REG-4)",
         ));
     }
-    if domain::number::parse_branch(form.regional_branch_code.trim()).is_none() {
-        v.push(FieldViolation::new(
-            "form.regional_branch_code",
-            format!(
-                "{:?} must be the 3-digit code of Atameken's regional branch (REG-7)",
-                form.regional_branch_code
-            ),
-        ));
+    if let Err(e) = domain::number::check_application_branch(&form.regional_branch_code) {
+        v.push(FieldViolation::new("form.regional_branch_code", e));
     }
     let received_at = match timestamp_from_proto("form.received_at", form.received_at.as_ref()) {
         Ok(at) if at > now + chrono::Duration::minutes(5) => {

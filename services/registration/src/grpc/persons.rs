@@ -2,7 +2,7 @@
 
 use rex_proto::registration::*;
 use rex_registration_domain::person::{self, AuthorizedPerson};
-use rex_registration_domain::{NoticeChannel, checks, number::parse_branch};
+use rex_registration_domain::{NoticeChannel, checks, number};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use tonic::Status;
 
@@ -23,11 +23,8 @@ pub(super) async fn save(
         ("person.full_name", &p.full_name, "REG-13"),
         ("person.position", &p.position, "REG-13"),
     ]);
-    if parse_branch(p.regional_branch_code.trim()).is_none() {
-        v.push(FieldViolation::new(
-            "person.regional_branch_code",
-            "must be a 3-digit branch code (REG-7, REG-13)",
-        ));
+    if let Err(e) = number::check_person_branch(&p.regional_branch_code) {
+        v.push(FieldViolation::new("person.regional_branch_code", e));
     }
     if !checks::phone_shape_ok(p.phone.trim()) {
         v.push(FieldViolation::new(

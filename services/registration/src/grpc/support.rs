@@ -31,9 +31,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 pub fn parse_number(field: &str, text: &str) -> Result<RegistrationNumber, Status> {
-    text.trim()
-        .parse::<RegistrationNumber>()
-        .map_err(|e| invalid_field(field, format!("{e} (REG-7)")))
+    rex_registration_domain::number::read(text).map_err(|e| invalid_field(field, e))
 }
 
 pub fn required(field: &str, value: &str, rule: &str) -> Option<FieldViolation> {
