@@ -308,136 +308,54 @@ struct Exporter<'a> {
     channel: NoticeChannel,
 }
 
-#[tonic::async_trait]
-impl RegistrationService for Registry {
-    async fn submit_application(
-        &self,
-        request: Request<SubmitApplicationRequest>,
-    ) -> Reply<SubmitApplicationResponse> {
-        applications::submit(self, request).await.map(Response::new)
-    }
+/// The trait's methods, each handing its request to the handler that answers it: a `whole`
+/// handler reads the caller from the request, an `inner` one takes the message alone.
+macro_rules! rpcs {
+    ($($method:ident($req:ty) -> $resp:ty => $kind:ident $handler:path;)+) => {
+        #[tonic::async_trait]
+        impl RegistrationService for Registry {
+            $(
+                async fn $method(&self, request: Request<$req>) -> Reply<$resp> {
+                    rpcs!(@call $kind $handler, self, request).await.map(Response::new)
+                }
+            )+
+        }
+    };
+    (@call whole $handler:path, $registry:expr, $request:expr) => {
+        $handler($registry, $request)
+    };
+    (@call inner $handler:path, $registry:expr, $request:expr) => {
+        $handler($registry, $request.into_inner())
+    };
+}
 
-    async fn get_application(
-        &self,
-        request: Request<GetApplicationRequest>,
-    ) -> Reply<GetApplicationResponse> {
-        applications::get(self, request).await.map(Response::new)
-    }
-
-    async fn list_applications(
-        &self,
-        request: Request<ListApplicationsRequest>,
-    ) -> Reply<ListApplicationsResponse> {
-        applications::list(self, request).await.map(Response::new)
-    }
-
-    async fn register_exporter(
-        &self,
-        request: Request<RegisterExporterRequest>,
-    ) -> Reply<RegisterExporterResponse> {
-        decisions::register(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn refuse_application(
-        &self,
-        request: Request<RefuseApplicationRequest>,
-    ) -> Reply<RefuseApplicationResponse> {
-        decisions::refuse(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn get_registration(
-        &self,
-        request: Request<GetRegistrationRequest>,
-    ) -> Reply<GetRegistrationResponse> {
-        registrations::get(self, request).await.map(Response::new)
-    }
-
-    async fn lookup_registration(
-        &self,
-        request: Request<LookupRegistrationRequest>,
-    ) -> Reply<LookupRegistrationResponse> {
-        self.lookup_one(request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn submit_change(
-        &self,
-        request: Request<SubmitChangeRequest>,
-    ) -> Reply<SubmitChangeResponse> {
-        changes::submit(self, request).await.map(Response::new)
-    }
-
-    async fn decide_change(
-        &self,
-        request: Request<DecideChangeRequest>,
-    ) -> Reply<DecideChangeResponse> {
-        changes::decide(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn revoke_registration(
-        &self,
-        request: Request<RevokeRegistrationRequest>,
-    ) -> Reply<RevokeRegistrationResponse> {
-        revocations::revoke(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn reinstate_registration(
-        &self,
-        request: Request<ReinstateRegistrationRequest>,
-    ) -> Reply<ReinstateRegistrationResponse> {
-        revocations::reinstate(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn get_dossier(&self, request: Request<GetDossierRequest>) -> Reply<GetDossierResponse> {
-        registrations::dossier(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn validate_statement(
-        &self,
-        request: Request<ValidateStatementRequest>,
-    ) -> Reply<ValidateStatementResponse> {
-        self.check_statement(request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn validate_statements(
-        &self,
-        request: Request<ValidateStatementsRequest>,
-    ) -> Reply<ValidateStatementsResponse> {
-        self.check_many(request.into_inner().items)
-            .await
-            .map(Response::new)
-    }
-
-    async fn save_authorized_person(
-        &self,
-        request: Request<SaveAuthorizedPersonRequest>,
-    ) -> Reply<SaveAuthorizedPersonResponse> {
-        persons::save(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
-
-    async fn list_authorized_persons(
-        &self,
-        request: Request<ListAuthorizedPersonsRequest>,
-    ) -> Reply<ListAuthorizedPersonsResponse> {
-        persons::list(self, request.into_inner())
-            .await
-            .map(Response::new)
-    }
+rpcs! {
+    submit_application(SubmitApplicationRequest) -> SubmitApplicationResponse
+        => whole applications::submit;
+    get_application(GetApplicationRequest) -> GetApplicationResponse => whole applications::get;
+    list_applications(ListApplicationsRequest) -> ListApplicationsResponse
+        => whole applications::list;
+    register_exporter(RegisterExporterRequest) -> RegisterExporterResponse
+        => inner decisions::register;
+    refuse_application(RefuseApplicationRequest) -> RefuseApplicationResponse
+        => inner decisions::refuse;
+    get_registration(GetRegistrationRequest) -> GetRegistrationResponse
+        => whole registrations::get;
+    lookup_registration(LookupRegistrationRequest) -> LookupRegistrationResponse
+        => inner Registry::lookup_one;
+    submit_change(SubmitChangeRequest) -> SubmitChangeResponse => whole changes::submit;
+    decide_change(DecideChangeRequest) -> DecideChangeResponse => inner changes::decide;
+    revoke_registration(RevokeRegistrationRequest) -> RevokeRegistrationResponse
+        => inner revocations::revoke;
+    reinstate_registration(ReinstateRegistrationRequest) -> ReinstateRegistrationResponse
+        => inner revocations::reinstate;
+    get_dossier(GetDossierRequest) -> GetDossierResponse => inner registrations::dossier;
+    validate_statement(ValidateStatementRequest) -> ValidateStatementResponse
+        => inner Registry::check_statement;
+    validate_statements(ValidateStatementsRequest) -> ValidateStatementsResponse
+        => inner statements::check_batch;
+    save_authorized_person(SaveAuthorizedPersonRequest) -> SaveAuthorizedPersonResponse
+        => inner persons::save;
+    list_authorized_persons(ListAuthorizedPersonsRequest) -> ListAuthorizedPersonsResponse
+        => inner persons::list;
 }

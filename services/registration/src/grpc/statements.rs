@@ -255,6 +255,14 @@ impl Registry {
     }
 }
 
+/// ValidateStatements: the batch of the request (see [`Registry::check_many`]).
+pub(super) async fn check_batch(
+    registry: &Registry,
+    req: ValidateStatementsRequest,
+) -> Result<ValidateStatementsResponse, Status> {
+    registry.check_many(req.items).await
+}
+
 /// The most items one `ValidateStatements` call takes.
 pub const MAX_BULK_ITEMS: usize = 10_000;
 
