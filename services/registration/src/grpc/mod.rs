@@ -151,7 +151,7 @@ impl Registry {
             period.count,
             period.unit,
         )
-        .map_err(|e| Status::failed_precondition(format!("{e} ({})", period.rule)))?;
+        .map_err(|e| support::out_of_range(period.rule, e))?;
         step.completed_on = completed_on;
         Ok(step)
     }

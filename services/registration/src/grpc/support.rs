@@ -26,6 +26,14 @@ pub fn refused(err: RegistrationError) -> Status {
     }
 }
 
+/// A period of `rule` that ends outside the calendar's years.
+pub fn out_of_range(rule: &'static str, err: impl std::fmt::Display) -> Status {
+    refused(RegistrationError::PeriodOutOfRange {
+        rule,
+        message: err.to_string(),
+    })
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

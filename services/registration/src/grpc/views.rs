@@ -8,7 +8,7 @@ use rex_registration_domain::periods;
 use rex_runtime::convert::{date_to_proto, timestamp_to_proto};
 use tonic::Status;
 
-use super::support::{db_err, sha256_hex};
+use super::support::{self, db_err, sha256_hex};
 use super::{Registry, convert};
 use crate::store::{self, ApplicationRow, ChangeRow, RegistrationRow};
 
@@ -115,7 +115,7 @@ impl Registry {
         let notice_due = self
             .calendar
             .due(c.changed_on, period.count, period.unit)
-            .map_err(|e| Status::failed_precondition(format!("{e} ({})", period.rule)))?;
+            .map_err(|e| support::out_of_range(period.rule, e))?;
         Ok(Change {
             change_id: c.change_id.clone(),
             registration_number: c.registration_number.clone(),
