@@ -260,8 +260,12 @@ impl Drop for Tx {
         };
         turn.tx = Some(tx);
         turn.undo_pending = true;
-        // Drop cannot wait: a task ends the turn. Outside a runtime (the process is ending)
-        // the turn is released as it is, and the next writer undoes the savepoint.
+        // A queued writer takes the turn at once and undoes the savepoint. With none, Drop
+        // cannot wait: a task closes the group. Outside a runtime (the process is ending) the
+        // turn is released as it is.
+        if writer.queued.load(Ordering::Acquire) > 0 {
+            return;
+        }
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move { GroupCommit::end_without_commit(turn, &writer).await });
         }
