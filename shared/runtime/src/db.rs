@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migration, Migrator};
 use sqlx::{Any, AnyPool, Transaction};
 
 /// Which database is behind the pool.
@@ -291,37 +291,88 @@ impl std::ops::DerefMut for Tx {
     }
 }
 
-/// The migrations of one service, one set per backend.
+/// The migrations of one service. They are written once, in SQLite's dialect, and PostgreSQL's
+/// are derived from them (see [`postgres_dialect`]), so the two schemas cannot drift apart; a set
+/// whose statements differ in more than the column types (triggers, functions) is written twice.
 #[derive(Debug)]
 pub struct Migrations {
     pub sqlite: &'static Migrator,
-    pub postgres: &'static Migrator,
+    /// PostgreSQL's own text, where deriving it is not enough.
+    pub postgres: Option<&'static Migrator>,
 }
 
-/// The migrations of the calling crate, per backend: the folders `migrations/sqlite` and
-/// `migrations/postgres` beside its `Cargo.toml`, embedded at compile time.
+/// The migrations of the calling crate: the folder `migrations` beside its `Cargo.toml`,
+/// embedded at compile time.
 #[macro_export]
 macro_rules! migrations {
     () => {
         $crate::db::Migrations {
-            sqlite: &::sqlx::migrate!("migrations/sqlite"),
-            postgres: &::sqlx::migrate!("migrations/postgres"),
+            sqlite: &::sqlx::migrate!(),
+            postgres: None,
         }
     };
 }
 
 /// The tables every service keeps (outbox, idempotency, audit trail), owned here and applied
-/// before a service's own migrations as version 0.
-static PLUMBING: Migrations = crate::migrations!();
+/// before a service's own migrations as version 0. The audit log's append-only triggers are
+/// written in each dialect.
+static PLUMBING: Migrations = Migrations {
+    sqlite: &sqlx::migrate!("migrations/sqlite"),
+    postgres: Some(&sqlx::migrate!("migrations/postgres")),
+};
+
+/// A migration in SQLite's dialect, as PostgreSQL takes it: the two column types the schemas
+/// use that PostgreSQL spells otherwise (`INTEGER` is SQLite's 64-bit integer, `BLOB` its bytes),
+/// replaced as whole words. The checksum is of the derived text, which is what PostgreSQL ran.
+pub fn postgres_dialect(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(match word.as_str() {
+            "INTEGER" => "BIGINT",
+            "BLOB" => "BYTEA",
+            other => other,
+        });
+        word.clear();
+    };
+    for c in sql.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
 
 impl Migrations {
+    /// The migrations on `backend`, in the order they run.
+    pub fn on(&self, backend: Backend) -> Vec<Migration> {
+        match (backend, self.postgres) {
+            (Backend::Sqlite, _) => self.sqlite.iter().cloned().collect(),
+            (Backend::Postgres, Some(own)) => own.iter().cloned().collect(),
+            (Backend::Postgres, None) => self
+                .sqlite
+                .iter()
+                .map(|m| {
+                    Migration::new(
+                        m.version,
+                        m.description.clone(),
+                        m.migration_type,
+                        postgres_dialect(&m.sql).into(),
+                        m.no_tx,
+                    )
+                })
+                .collect(),
+        }
+    }
+
     /// The service's migrations on `backend`, after the runtime's own.
     fn with_plumbing(&self, backend: Backend) -> Migrator {
-        let (plumbing, own) = match backend {
-            Backend::Sqlite => (PLUMBING.sqlite, self.sqlite),
-            Backend::Postgres => (PLUMBING.postgres, self.postgres),
-        };
-        let migrations: Vec<_> = plumbing.iter().chain(own.iter()).cloned().collect();
+        let mut migrations = PLUMBING.on(backend);
+        migrations.extend(self.on(backend));
         Migrator {
             migrations: std::borrow::Cow::Owned(migrations),
             ignore_missing: false,
@@ -497,6 +548,14 @@ mod tests {
         assert_eq!(
             redact("sqlite://data/registration.db"),
             "sqlite://data/registration.db"
+        );
+    }
+
+    #[test]
+    fn postgres_dialect_replaces_the_two_column_types_as_whole_words() {
+        assert_eq!(
+            postgres_dialect("n INTEGER NOT NULL, b BLOB, integer_count INTEGER,\nBLOBS TEXT"),
+            "n BIGINT NOT NULL, b BYTEA, integer_count BIGINT,\nBLOBS TEXT"
         );
     }
 
