@@ -8,6 +8,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 
 use rex_proto::registration::LookupRegistrationRequest;
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
+use rex_testkit::stdout_of;
 
 fn rex_suite() -> Command {
     Command::new(rex_testkit::cargo_bin("rex-suite", "rex-suite"))
@@ -181,28 +182,23 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         .nth(1)
         .unwrap()
         .to_owned();
-    let token = rex_suite()
-        .args([
-            "token",
-            "--role",
-            "atameken_officer",
-            "--sub",
-            "AP-1",
-            "--binding",
-            "002",
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        token.status.success(),
-        "{}",
-        String::from_utf8_lossy(&token.stderr)
+    let token = stdout_of(
+        rex_suite()
+            .args([
+                "token",
+                "--role",
+                "atameken_officer",
+                "--sub",
+                "AP-1",
+                "--binding",
+                "002",
+                "--data-dir",
+            ])
+            .arg(dir.path()),
     );
-    let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
+    let token = token.trim();
     let out = Command::new(python)
-        .env("REX_TOKEN", &token)
+        .env("REX_TOKEN", token)
         .arg(root.join("docs/walkthrough.py"))
         .arg(&addr)
         .output()

@@ -18,6 +18,17 @@ fn workspace_root() -> PathBuf {
         .unwrap()
 }
 
+/// What `command` printed, once it has exited with success.
+fn stdout_of(command: &mut Command) -> String {
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The `holidays` package's answer for each day of `first..=last`.
 fn reference(first: i32, last: i32) -> BTreeMap<NaiveDate, bool> {
     let root = workspace_root();
@@ -26,31 +37,16 @@ fn reference(first: i32, last: i32) -> BTreeMap<NaiveDate, bool> {
         None => {
             // Creates the virtual environment on first use, so `cargo test` works on a fresh
             // machine that reaches PyPI.
-            let out = Command::new("bash")
-                .arg(root.join(".ci/python-env"))
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                ".ci/python-env failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+            PathBuf::from(stdout_of(Command::new("bash").arg(root.join(".ci/python-env"))).trim())
         }
     };
     let script = root.join("shared/calendar/tests/holidays_kz.py");
-    let out = Command::new(&python)
-        .arg(script)
-        .arg(first.to_string())
-        .arg(last.to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "holidays_kz.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = stdout_of(
+        Command::new(&python)
+            .arg(script)
+            .arg(first.to_string())
+            .arg(last.to_string()),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let mut days = BTreeMap::new();
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let (date, working) = line.split_once(' ').unwrap();

@@ -535,6 +535,47 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     }
 }
 
+/// Rows that workers take one at a time for a while (the outbox, a service's jobs): a claim
+/// holds a row that still needs work (`open`) until a moment, and a worker that dies lets it go
+/// when that moment passes. Several replicas may run the same worker: exactly one claim wins.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    pub table: &'static str,
+    /// The key column.
+    pub id: &'static str,
+    /// The SQL condition of a row that still needs work, e.g. `sent_at IS NULL`.
+    pub open: &'static str,
+}
+
+impl Lease {
+    /// Claims row `id` until `until` and counts the attempt; false when another worker holds
+    /// it or its work is done.
+    pub async fn claim(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let Lease {
+            table,
+            id: key,
+            open,
+        } = self;
+        let sql = format!(
+            "UPDATE {table} SET locked_until = $2, attempts = attempts + 1 WHERE {key} = $1 AND {open} \
+             AND (locked_until IS NULL OR locked_until < $3)"
+        );
+        let done = sqlx::query(&sql)
+            .bind(id)
+            .bind(crate::convert::instant_to_db(until))
+            .bind(crate::convert::instant_to_db(now))
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,22 +148,20 @@ async fn due_rows(conn: &mut AnyConnection, now: DateTime<Utc>) -> anyhow::Resul
     rows.iter().map(to_request).collect()
 }
 
+/// The outbox's rows, each taken by one relay at a time.
+const OUTBOX: crate::db::Lease = crate::db::Lease {
+    table: "outbox",
+    id: "outbox_id",
+    open: "sent_at IS NULL",
+};
+
 async fn claim(
     conn: &mut AnyConnection,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
-    let done = sqlx::query(
-        "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 WHERE outbox_id = $1 AND sent_at IS NULL \
-         AND (locked_until IS NULL OR locked_until < $3)",
-    )
-    .bind(id)
-    .bind(instant_to_db(until))
-    .bind(instant_to_db(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    OUTBOX.claim(conn, id, now, until).await
 }
 
 /// Relays what is due now; returns how many notices the notification service accepted.

@@ -28,22 +28,16 @@ pub fn cargo_bin(package: &str, name: &str) -> PathBuf {
         return path.clone();
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
+    let mut cargo = Command::new(cargo);
+    cargo
         .current_dir(workspace())
         .args([
             "build",
             "--quiet",
             "--message-format=json-render-diagnostics",
         ])
-        .args(["--package", package, "--bin", name, "--profile", &profile()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo build -p {package} --bin {name} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let path = String::from_utf8_lossy(&out.stdout)
+        .args(["--package", package, "--bin", name, "--profile", &profile()]);
+    let path = stdout_of(&mut cargo)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
@@ -51,6 +45,21 @@ pub fn cargo_bin(package: &str, name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("cargo built no executable named {name}"));
     built.insert(name.to_owned(), path.clone());
     path
+}
+
+/// What `command` printed, once it has exited with success; a failure panics with the command
+/// and what it said on stderr.
+pub fn stdout_of(command: &mut Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The cargo profile the running test was built with, from its path

@@ -31,7 +31,7 @@ mod suite;
 mod tokens;
 mod verification;
 
-pub use binary::{cargo_bin, workspace};
+pub use binary::{cargo_bin, stdout_of, workspace};
 pub use database::{Backend, Database};
 pub use fixtures::{d, data, document, fixtures, form, morning, pdate, tin, utc};
 pub use http::http;

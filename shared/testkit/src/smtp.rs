@@ -33,16 +33,8 @@ pub fn python() -> PathBuf {
     match std::env::var_os("REX_CROSSCHECK_PYTHON") {
         Some(p) => PathBuf::from(p),
         None => {
-            let out = Command::new("bash")
-                .arg(crate::binary::workspace().join(".ci/python-env"))
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+            let env = crate::binary::workspace().join(".ci/python-env");
+            PathBuf::from(crate::binary::stdout_of(Command::new("bash").arg(env)).trim())
         }
     }
 }

@@ -2,6 +2,7 @@
 //! data.
 
 use rex_proto::verification::{RecordCheckRequest, RecordCheckResponse};
+use rex_runtime::idempotency;
 use rex_runtime::status::from_db;
 use rex_verification_domain::{CheckInput, check_before_dossier, decide_record_check};
 use tonic::Status;
@@ -24,7 +25,9 @@ impl Ministry {
             .map(wire::finding_from_proto)
             .collect();
         let input = CheckInput::parse(&req.officer_id, findings).map_err(Refusal)?;
-        self.idempotent(
+        idempotency::run(
+            &self.db,
+            self.clock.now(),
             "RecordCheck",
             &req.idempotency_key,
             &req,

@@ -2,6 +2,7 @@
 //! check is recorded.
 
 use rex_proto::verification::{IssueConclusionRequest, IssueConclusionResponse};
+use rex_runtime::idempotency;
 use rex_runtime::status::from_db;
 use rex_verification_domain::{ConclusionInput, decide_issue_conclusion};
 use tonic::Status;
@@ -19,7 +20,9 @@ impl Ministry {
     ) -> Result<IssueConclusionResponse, Status> {
         let outcome = wire::outcome_from_proto(req.outcome);
         let input = ConclusionInput::parse(outcome, &req.text, &req.officer_id).map_err(Refusal)?;
-        self.idempotent(
+        idempotency::run(
+            &self.db,
+            self.clock.now(),
             "IssueConclusion",
             &req.idempotency_key,
             &req,

@@ -13,7 +13,6 @@ mod revocation;
 
 use std::time::Duration;
 
-use prost::Message;
 use rex_proto::verification::verification_service_server::VerificationService;
 use rex_proto::verification::*;
 use rex_runtime::status::from_db;
@@ -43,20 +42,6 @@ impl Ministry {
     async fn case_now(&self, case_id: &str) -> Result<Case, Status> {
         let row = self.load_now(case_id).await?;
         self.case_proto(&row)
-    }
-
-    async fn idempotent<Req, Resp>(
-        &self,
-        rpc: &str,
-        key: &str,
-        request: &Req,
-        op: impl AsyncFnOnce(&mut sqlx::AnyConnection) -> Result<Resp, Status>,
-    ) -> Result<Resp, Status>
-    where
-        Req: Message,
-        Resp: Message + Default,
-    {
-        rex_runtime::idempotency::run(&self.db, self.clock.now(), rpc, key, request, op).await
     }
 
     /// In one transaction: `advance` moves the case and, if it moved, `call` is queued with its

@@ -4,6 +4,7 @@
 use rex_proto::verification::{OpenCaseRequest, OpenCaseResponse};
 use rex_runtime::convert::timestamp_from_proto;
 use rex_runtime::db::is_unique_violation;
+use rex_runtime::idempotency;
 use rex_runtime::status::{from_db, internal};
 use rex_verification_domain::{Malformed, NewCase, OpenCaseFields, Opened, decide_open};
 use tonic::Status;
@@ -39,14 +40,15 @@ impl Ministry {
     pub(super) async fn open(&self, req: OpenCaseRequest) -> Result<OpenCaseResponse, Status> {
         let request =
             NewCase::parse(fields(&req), self.clock.now(), &self.calendar).map_err(Refusal)?;
-        let opened = self
-            .idempotent(
-                "OpenCase",
-                &req.idempotency_key,
-                &req,
-                async |tx: &mut sqlx::AnyConnection| self.open_in(tx, &request).await,
-            )
-            .await;
+        let opened = idempotency::run(
+            &self.db,
+            self.clock.now(),
+            "OpenCase",
+            &req.idempotency_key,
+            &req,
+            async |tx: &mut sqlx::AnyConnection| self.open_in(tx, &request).await,
+        )
+        .await;
         match opened {
             // Two requests with the same reference raced: the loser answers with the winner's case.
             Err(s) if s.code() == tonic::Code::Aborted => {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rex_runtime::convert::instant_to_db;
 use rex_runtime::convert::rows::{decode_err, iso};
+use rex_runtime::db::Lease;
 use rex_verification_domain::Alert;
 use sqlx::{AnyConnection, Row};
 
@@ -97,16 +98,12 @@ pub async fn claim_job(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE jobs SET locked_until = $2, attempts = attempts + 1 WHERE job_id = $1 AND done_at IS NULL \
-         AND (locked_until IS NULL OR locked_until < $3)",
-    )
-    .bind(job_id)
-    .bind(instant_to_db(until))
-    .bind(instant_to_db(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    const JOBS: Lease = Lease {
+        table: "jobs",
+        id: "job_id",
+        open: "done_at IS NULL",
+    };
+    Ok(JOBS.claim(conn, job_id, now, until).await?)
 }
 
 pub async fn finish_job(conn: &mut AnyConnection, job_id: &str, now: DateTime<Utc>) -> Result<()> {
