@@ -16,83 +16,63 @@ fn checksums(migrations: &Migrations, backend: Backend) -> Vec<(i64, String)> {
         .collect()
 }
 
-fn pinned(list: &[(i64, &str)]) -> Vec<(i64, String)> {
-    list.iter().map(|(v, c)| (*v, (*c).to_owned())).collect()
-}
-
-#[test]
-fn landed_registration_migrations_keep_their_checksums() {
-    let m = &rex_registration::MIGRATIONS;
-    assert_eq!(
-        checksums(m, Backend::Sqlite),
-        pinned(&[
+/// Each service's migrations with the checksum of each, per backend, as they landed.
+const LANDED: [(&str, &Migrations, &[(i64, &str, &str)]); 3] = [
+    (
+        "registration",
+        &rex_registration::MIGRATIONS,
+        &[
             (
                 1,
-                "615b76f667bb96aaa1a84ac1e413e53426266b78da26252bc60266812ebd1858dac98649f46f18e92b6a63929c46d1ed"
+                "615b76f667bb96aaa1a84ac1e413e53426266b78da26252bc60266812ebd1858dac98649f46f18e92b6a63929c46d1ed",
+                "7a714718197066e210e85be7dced581744f6442ba44810b156ceb8d11305f6767ad1c549b7baa1c58bddffab4b70401a",
             ),
             (
                 4,
-                "4f48a843e028b9e6adee1ca92ecaa71dd6dc2cd7eeac071788c05745c80b5af34d41c52099773d6cb211286787acb1a4"
+                "4f48a843e028b9e6adee1ca92ecaa71dd6dc2cd7eeac071788c05745c80b5af34d41c52099773d6cb211286787acb1a4",
+                "4f48a843e028b9e6adee1ca92ecaa71dd6dc2cd7eeac071788c05745c80b5af34d41c52099773d6cb211286787acb1a4",
             ),
             (
                 5,
-                "01c744fabfcb43f86a0f0e811cf7605e52da1551d3ae3c6986cb34b0789097624766260119c17e8c9dcd55c9db563b61"
+                "01c744fabfcb43f86a0f0e811cf7605e52da1551d3ae3c6986cb34b0789097624766260119c17e8c9dcd55c9db563b61",
+                "01c744fabfcb43f86a0f0e811cf7605e52da1551d3ae3c6986cb34b0789097624766260119c17e8c9dcd55c9db563b61",
             ),
-        ])
-    );
-    assert_eq!(
-        checksums(m, Backend::Postgres),
-        pinned(&[
-            (
-                1,
-                "7a714718197066e210e85be7dced581744f6442ba44810b156ceb8d11305f6767ad1c549b7baa1c58bddffab4b70401a"
-            ),
-            (
-                4,
-                "4f48a843e028b9e6adee1ca92ecaa71dd6dc2cd7eeac071788c05745c80b5af34d41c52099773d6cb211286787acb1a4"
-            ),
-            (
-                5,
-                "01c744fabfcb43f86a0f0e811cf7605e52da1551d3ae3c6986cb34b0789097624766260119c17e8c9dcd55c9db563b61"
-            ),
-        ])
-    );
-}
+        ],
+    ),
+    (
+        "verification",
+        &rex_verification::MIGRATIONS,
+        &[(
+            1,
+            "dda947e8b4935d51c063431b2bca9fccf8c15123a55fba8d03434d540a1e0da6e915b3ebf655b73eb8f529ac141c7eae",
+            "a7e90316105de1b5ebdcfd2e6064c1d8036fdfd45959014a79966db3f0b222e257836dccedd7ebc92f3f53ce8f239004",
+        )],
+    ),
+    (
+        "notification",
+        &rex_notification::MIGRATIONS,
+        &[(
+            1,
+            "b1be40e6d790b5a4c990505308473433cc380b416324eacc5805475eefc3fbb5a6dbd30fe92485d6563c6a4b5cbda46e",
+            "75f6f3e524b35f9f5ae0058bd21447f8c806ac5809616d7dd07a63aa0d6b1954d022b0efe2f25fe15c6f91be45c6ef96",
+        )],
+    ),
+];
 
 #[test]
-fn landed_verification_migrations_keep_their_checksums() {
-    let m = &rex_verification::MIGRATIONS;
-    assert_eq!(
-        checksums(m, Backend::Sqlite),
-        pinned(&[(
-            1,
-            "dda947e8b4935d51c063431b2bca9fccf8c15123a55fba8d03434d540a1e0da6e915b3ebf655b73eb8f529ac141c7eae"
-        )])
-    );
-    assert_eq!(
-        checksums(m, Backend::Postgres),
-        pinned(&[(
-            1,
-            "a7e90316105de1b5ebdcfd2e6064c1d8036fdfd45959014a79966db3f0b222e257836dccedd7ebc92f3f53ce8f239004"
-        )])
-    );
-}
-
-#[test]
-fn landed_notification_migrations_keep_their_checksums() {
-    let m = &rex_notification::MIGRATIONS;
-    assert_eq!(
-        checksums(m, Backend::Sqlite),
-        pinned(&[(
-            1,
-            "b1be40e6d790b5a4c990505308473433cc380b416324eacc5805475eefc3fbb5a6dbd30fe92485d6563c6a4b5cbda46e"
-        )])
-    );
-    assert_eq!(
-        checksums(m, Backend::Postgres),
-        pinned(&[(
-            1,
-            "75f6f3e524b35f9f5ae0058bd21447f8c806ac5809616d7dd07a63aa0d6b1954d022b0efe2f25fe15c6f91be45c6ef96"
-        )])
-    );
+fn landed_migrations_keep_their_checksums() {
+    for (service, migrations, landed) in LANDED {
+        let sqlite: Vec<_> = landed.iter().map(|(v, s, _)| (*v, s.to_string())).collect();
+        let postgres: Vec<_> = landed.iter().map(|(v, _, p)| (*v, p.to_string())).collect();
+        assert_eq!(
+            checksums(migrations, Backend::Sqlite),
+            sqlite,
+            "{service} on SQLite"
+        );
+        assert_eq!(
+            checksums(migrations, Backend::Postgres),
+            postgres,
+            "{service} on PostgreSQL"
+        );
+    }
 }

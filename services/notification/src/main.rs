@@ -15,14 +15,7 @@ struct Cli {
     #[arg(long)]
     migrate_only: bool,
     #[command(flatten)]
-    security: rex_runtime::config::Security,
-    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
-    #[arg(
-        long,
-        env = "REX_NOTIFICATION_DATABASE_URL",
-        default_value = "sqlite://data/notification.db"
-    )]
-    database_url: String,
+    common: rex_runtime::config::Common,
     /// Address to listen on.
     #[arg(
         long,
@@ -61,12 +54,15 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let cli: Cli = rex_runtime::config::start("notification");
     if cli.migrate_only {
-        return rex_runtime::config::migrate(&cli.database_url, &rex_notification::MIGRATIONS)
-            .await;
+        return rex_runtime::config::migrate(
+            cli.common.database_url(),
+            &rex_notification::MIGRATIONS,
+        )
+        .await;
     }
     // Security settings are checked before any port is bound.
-    let base = cli.security.base("notification", &cli.database_url)?;
-    cli.security.start_metrics().await?;
+    let base = cli.common.base("notification")?;
+    cli.common.security.start_metrics().await?;
     let settings = Settings {
         base,
         templates_dir: cli.templates_dir,

@@ -14,14 +14,7 @@ use rex_runtime::db::Db;
 #[command(name = "rex-registration", version)]
 struct Cli {
     #[command(flatten)]
-    security: rex_runtime::config::Security,
-    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
-    #[arg(
-        long,
-        env = "REX_REGISTRATION_DATABASE_URL",
-        default_value = "sqlite://data/registration.db"
-    )]
-    database_url: String,
+    common: rex_runtime::config::Common,
     /// The notification service that delivers the notices (none: they wait in the outbox).
     #[arg(long, env = "REX_NOTIFICATION_URL")]
     notification_url: Option<String>,
@@ -65,8 +58,8 @@ async fn main() -> anyhow::Result<()> {
     let cli: Cli = rex_runtime::config::start("registration");
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     // Security settings are checked before any port is bound.
-    let base = cli.security.base("registration", &cli.database_url)?;
-    cli.security.start_metrics().await?;
+    let base = cli.common.base("registration")?;
+    cli.common.security.start_metrics().await?;
     match cli.command.unwrap_or(Command::Serve {
         listen: "127.0.0.1:50051".parse()?,
     }) {
@@ -83,10 +76,11 @@ async fn main() -> anyhow::Result<()> {
             rex_registration::serve(listener, options, rex_runtime::server::shutdown_signal()).await
         }
         Command::Migrate => {
-            rex_runtime::config::migrate(&cli.database_url, &rex_registration::MIGRATIONS).await
+            rex_runtime::config::migrate(cli.common.database_url(), &rex_registration::MIGRATIONS)
+                .await
         }
         Command::RetentionReport => {
-            let db = Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;
+            let db = Db::connect(cli.common.database_url(), &rex_registration::MIGRATIONS).await?;
             println!("documents kept, by the year their retention ends (RET-1):");
             for (year, count, bytes) in rex_registration::retention::report(&db).await? {
                 println!("{year}: {count} documents, {bytes} bytes");
@@ -94,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::RetentionPurge => {
-            let db = Db::connect(&cli.database_url, &rex_registration::MIGRATIONS).await?;
+            let db = Db::connect(cli.common.database_url(), &rex_registration::MIGRATIONS).await?;
             let report = rex_registration::retention::purge(&db, &SystemClock).await?;
             println!(
                 "removed {} documents ({} bytes) whose retention ended before {}",

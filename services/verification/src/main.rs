@@ -18,14 +18,7 @@ struct Cli {
     #[arg(long)]
     migrate_only: bool,
     #[command(flatten)]
-    security: rex_runtime::config::Security,
-    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
-    #[arg(
-        long,
-        env = "REX_VERIFICATION_DATABASE_URL",
-        default_value = "sqlite://data/verification.db"
-    )]
-    database_url: String,
+    common: rex_runtime::config::Common,
     /// Address to listen on.
     #[arg(
         long,
@@ -55,12 +48,15 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let cli: Cli = rex_runtime::config::start("verification");
     if cli.migrate_only {
-        return rex_runtime::config::migrate(&cli.database_url, &rex_verification::MIGRATIONS)
-            .await;
+        return rex_runtime::config::migrate(
+            cli.common.database_url(),
+            &rex_verification::MIGRATIONS,
+        )
+        .await;
     }
     // Security settings are checked before any port is bound.
-    let base = cli.security.base("verification", &cli.database_url)?;
-    cli.security.start_metrics().await?;
+    let base = cli.common.base("verification")?;
+    cli.common.security.start_metrics().await?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
     let settings = Settings {
         calls: Calls {

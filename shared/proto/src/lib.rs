@@ -8,28 +8,21 @@ pub mod google {
     }
 }
 
-pub mod rex {
-    pub mod common {
-        pub mod v1 {
-            tonic::include_proto!("rex.common.v1");
+/// `rex.<name>.v1` as `rex::<name>::v1`, the module layout prost's generated code refers to.
+macro_rules! packages {
+    ($($name:ident),+) => {
+        pub mod rex {
+            $(pub mod $name {
+                pub mod v1 {
+                    // What `tonic::include_proto!` expands to; it takes a literal only.
+                    include!(concat!(env!("OUT_DIR"), "/rex.", stringify!($name), ".v1.rs"));
+                }
+            })+
         }
-    }
-    pub mod registration {
-        pub mod v1 {
-            tonic::include_proto!("rex.registration.v1");
-        }
-    }
-    pub mod verification {
-        pub mod v1 {
-            tonic::include_proto!("rex.verification.v1");
-        }
-    }
-    pub mod notification {
-        pub mod v1 {
-            tonic::include_proto!("rex.notification.v1");
-        }
-    }
+    };
 }
+
+packages!(common, registration, verification, notification);
 
 /// The descriptor set of every service, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

@@ -68,6 +68,28 @@ impl Base {
     }
 }
 
+/// What the command line of every service has: its database and its security settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long)]
+    database_url: Option<String>,
+    #[command(flatten)]
+    pub security: Security,
+}
+
+impl Common {
+    /// The database URL (its default, `sqlite://data/SERVICE.db`, is set by [`start`]).
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or_default()
+    }
+
+    /// The base of `service`'s options; see [`Security::base`].
+    pub fn base(&self, service: &str) -> anyhow::Result<Base> {
+        self.security.base(service, self.database_url())
+    }
+}
+
 /// Who may call and how the service talks to the others.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Security {
@@ -141,11 +163,23 @@ impl Security {
 }
 
 /// The start of a service's binary: logs and traces under the name `rex-SERVICE` (or
-/// `OTEL_SERVICE_NAME`), then its command line read in layers ([`parse_layered`]).
+/// `OTEL_SERVICE_NAME`), then its command line read in layers ([`parse_layered`]). A
+/// [`Common`] among its arguments takes its database from `REX_SERVICE_DATABASE_URL`, by
+/// default `sqlite://data/SERVICE.db`.
 pub fn start<T: clap::Parser>(service: &str) -> T {
     let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| format!("rex-{service}"));
     crate::telemetry::init_named(&name);
-    parse_layered()
+    let mut command = T::command();
+    if command
+        .get_arguments()
+        .any(|a| a.get_id() == "database_url")
+    {
+        // Once at start: clap keeps these for the program's lifetime.
+        let env: &'static str = format!("REX_{}_DATABASE_URL", service.to_uppercase()).leak();
+        let default: &'static str = format!("sqlite://data/{service}.db").leak();
+        command = command.mut_arg("database_url", |a| a.env(env).default_value(default));
+    }
+    parse_layered_command(command)
 }
 
 /// The operators' `migrate`: runs the migrations on `database_url` and says so.
@@ -160,8 +194,11 @@ pub async fn migrate(database_url: &str, migrations: &crate::db::Migrations) -> 
 /// (`REX_REGISTRATION_DATABASE_URL = "postgres://…"`), then the environment, then the flags.
 /// A bad file stops the program with a message naming it, before anything starts.
 pub fn parse_layered<T: clap::Parser>() -> T {
+    parse_layered_command(T::command())
+}
+
+fn parse_layered_command<T: clap::Parser>(mut command: clap::Command) -> T {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let mut command = T::command();
     match config_path(&args) {
         None => {}
         Some(path) => match read_layer(&path) {

@@ -628,6 +628,14 @@ mod tests {
             .unwrap()
     }
 
+    async fn insert(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO t (id) VALUES ($1)")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map(drop)
+    }
+
     /// Concurrent writers share commits, yet each sees its own outcome: a writer that commits
     /// finds its row durable when commit returns, one that fails or is dropped leaves nothing.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -640,11 +648,7 @@ mod tests {
             let url = url.clone();
             tasks.push(tokio::spawn(async move {
                 let mut tx = db.begin_write().await.unwrap();
-                sqlx::query("INSERT INTO t (id) VALUES ($1)")
-                    .bind(i)
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
+                insert(&mut tx, i).await.unwrap();
                 match i % 4 {
                     // Fails after writing: rolled back alone.
                     1 => tx.rollback().await.unwrap(),
@@ -652,11 +656,7 @@ mod tests {
                     2 => drop(tx),
                     // A duplicate inside the writer: the error is the writer's only.
                     3 => {
-                        let dup = sqlx::query("INSERT INTO t (id) VALUES ($1)")
-                            .bind(i)
-                            .execute(&mut *tx)
-                            .await;
-                        assert!(dup.is_err());
+                        assert!(insert(&mut tx, i).await.is_err());
                         tx.commit().await.unwrap();
                         assert!(ids(&url).await.contains(&i), "{i} durable on return");
                     }
@@ -684,11 +684,7 @@ mod tests {
         let other = Db::open(&url).await.unwrap();
         for (i, dropped) in [(1i64, true), (2, false)] {
             let mut tx = db.begin_write().await.unwrap();
-            sqlx::query("INSERT INTO t (id) VALUES ($1)")
-                .bind(i)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            insert(&mut tx, i).await.unwrap();
             if dropped {
                 drop(tx);
             } else {
