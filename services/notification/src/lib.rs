@@ -84,7 +84,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let notices = notices(&settings).await?;
-    let sender = tokio::spawn(sender::run(
+    // Background work, aborted when the service stops.
+    let mut background = tokio::task::JoinSet::new();
+    background.spawn(sender::run(
         notices.clone(),
         settings.smtp.clone(),
         settings.poll,
@@ -99,7 +101,7 @@ pub async fn serve(
     let smtp = format!("{}:{}", settings.smtp.host, settings.smtp.port);
     let addr = listener.local_addr()?;
     tracing::info!(%addr, %database, %smtp, "notification service listening");
-    let result = rex_runtime::server::serve(
+    rex_runtime::server::serve(
         listener,
         routes,
         SERVICE_NAME,
@@ -107,7 +109,5 @@ pub async fn serve(
         &settings.base,
         grpc::access::ACCESS,
     )
-    .await;
-    sender.abort();
-    result
+    .await
 }

@@ -97,7 +97,9 @@ pub async fn serve_with_public(
     let db = Db::connect(&base.database_url, &MIGRATIONS).await?;
     let mut registry = Registry::new(db.clone(), options.calendar.clone(), base.clock.clone());
     let cache_mb = options.lookup_cache_mb.unwrap_or(DEFAULT_LOOKUP_CACHE_MB);
-    let warming = if cache_mb > 0 {
+    // Background work, aborted when the service stops.
+    let mut background = tokio::task::JoinSet::new();
+    if cache_mb > 0 {
         let mut cache = lookup_cache::LookupCache::new(cache_mb * 1024 * 1024);
         if db.backend == rex_runtime::db::Backend::Postgres {
             // Replicas share the database: each catches up with the others' writes.
@@ -107,37 +109,25 @@ pub async fn serve_with_public(
         let cache = Arc::new(cache);
         registry = registry.with_lookup_cache(cache.clone());
         let db = db.clone();
-        Some(tokio::spawn(async move {
+        background.spawn(async move {
             if let Err(err) = lookup_cache::warm(db, cache).await {
                 tracing::warn!(
                     error = format!("{err:#}"),
                     "lookup cache warm-up stopped; records are read on demand"
                 );
             }
-        }))
-    } else {
-        None
-    };
-    let retention = tokio::spawn(retention::run_periodically(db.clone(), base.clock.clone()));
-    // Retry scheduling runs on the machine's clock, not on the clock of law.
-    let relay = match options.notification_url.as_deref() {
-        Some(url) => {
-            let channel = rex_runtime::tls::channel(
-                url,
-                base.tls.as_ref(),
-                "notification",
-                std::time::Duration::from_secs(5),
-            )?;
-            Some(tokio::spawn(rex_runtime::outbox::run(
-                db.clone(),
-                channel,
-                base.service_token.clone(),
-                Arc::new(rex_calendar::SystemClock),
-                std::time::Duration::from_millis(200),
-            )))
-        }
-        None => None,
-    };
+        });
+    }
+    background.spawn(retention::run_periodically(db.clone(), base.clock.clone()));
+    rex_runtime::outbox::spawn(
+        &mut background,
+        db.clone(),
+        options.notification_url.as_deref(),
+        base,
+        std::time::Duration::from_secs(5),
+        Arc::new(rex_calendar::SystemClock),
+        std::time::Duration::from_millis(200),
+    )?;
     {
         let (db, calendar, clock) = (db.clone(), options.calendar.clone(), base.clock.clone());
         rex_runtime::metrics::add_sampler(move || {
@@ -175,7 +165,6 @@ pub async fn serve_with_public(
         grpc::access::ACCESS,
     )
     .await;
-    retention.abort();
     let _ = public_stop.send(true);
     if let Some(public) = public {
         // Pages in flight finish within the same grace period as the calls.
@@ -184,12 +173,6 @@ pub async fn serve_with_public(
             tracing::warn!("public site: connections still open after the grace period; closing");
             abort.abort();
         }
-    }
-    if let Some(warming) = warming {
-        warming.abort();
-    }
-    if let Some(relay) = relay {
-        relay.abort();
     }
     result
 }

@@ -105,33 +105,26 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let ministry = ministry(&settings).await?;
-    let worker = tokio::spawn(worker::run(ministry.clone(), settings.poll));
+    // Background work, aborted when the service stops.
+    let mut background = tokio::task::JoinSet::new();
+    background.spawn(worker::run(ministry.clone(), settings.poll));
     let db = ministry.db().clone();
     rex_runtime::metrics::add_sampler(move || {
         let db = db.clone();
         async move { rex_runtime::metrics::sample_outbox_and_pool("verification", &db).await }
     });
-    let relay = match settings.notification_url.as_deref() {
-        Some(url) => {
-            let channel = rex_runtime::tls::channel(
-                url,
-                settings.base.tls.as_ref(),
-                "notification",
-                settings.calls.timeout,
-            )?;
-            Some(tokio::spawn(rex_runtime::outbox::run(
-                ministry.db().clone(),
-                channel,
-                settings.base.service_token.clone(),
-                settings.ops_clock.clone(),
-                settings.poll,
-            )))
-        }
-        None => None,
-    };
+    rex_runtime::outbox::spawn(
+        &mut background,
+        ministry.db().clone(),
+        settings.notification_url.as_deref(),
+        &settings.base,
+        settings.calls.timeout,
+        settings.ops_clock.clone(),
+        settings.poll,
+    )?;
     let routes = tonic::service::Routes::new(VerificationServiceServer::new(ministry));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.base.database_url), registration = %settings.registration_url, "verification service listening");
-    let result = rex_runtime::server::serve(
+    rex_runtime::server::serve(
         listener,
         routes,
         SERVICE_NAME,
@@ -139,10 +132,5 @@ pub async fn serve(
         &settings.base,
         grpc::access::ACCESS,
     )
-    .await;
-    worker.abort();
-    if let Some(relay) = relay {
-        relay.abort();
-    }
-    result
+    .await
 }

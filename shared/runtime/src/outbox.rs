@@ -242,6 +242,26 @@ pub async fn backlog(db: &Db) -> anyhow::Result<i64> {
     )
 }
 
+/// Starts relaying `db`'s outbox to the notification service at `url` (none: notices wait in
+/// the outbox until a relay is configured) as a task of `tasks`, which the service aborts when
+/// it stops. Each call has `timeout`; `clock` schedules retries (the machine's, not the clock of
+/// law); the outbox is read every `poll`.
+pub fn spawn(
+    tasks: &mut tokio::task::JoinSet<()>,
+    db: Db,
+    url: Option<&str>,
+    base: &crate::config::Base,
+    timeout: Duration,
+    clock: Arc<dyn Clock>,
+    poll: Duration,
+) -> anyhow::Result<()> {
+    if let Some(url) = url {
+        let channel = crate::tls::channel(url, base.tls.as_ref(), "notification", timeout)?;
+        tasks.spawn(run(db, channel, base.service_token.clone(), clock, poll));
+    }
+    Ok(())
+}
+
 /// The relay loop over `channel` (to the notification service), every `poll`.
 pub async fn run(
     db: Db,
