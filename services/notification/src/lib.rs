@@ -83,7 +83,17 @@ pub async fn serve(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let notices = notices(&settings).await?;
+    serve_with_lease(listener, settings, sender::CLAIM_LEASE, shutdown).await
+}
+
+/// [`serve`], with the sender's claims on e-mails lasting `claim_lease` unless renewed.
+pub async fn serve_with_lease(
+    listener: TcpListener,
+    settings: Settings,
+    claim_lease: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let notices = notices(&settings).await?.with_claim_lease(claim_lease);
     // Background work, aborted when the service stops.
     let mut background = tokio::task::JoinSet::new();
     background.spawn(sender::run(

@@ -48,6 +48,10 @@ struct Cli {
         default_value = "REX Atameken <rex-noreply@atameken.kz>"
     )]
     smtp_from: String,
+    /// How long the sender's claim on an e-mail lasts unless renewed (milliseconds, at least
+    /// 1000): after a crash, how soon the e-mail is taken over and re-sent.
+    #[arg(long, env = "REX_SMTP_CLAIM_LEASE_MS", default_value_t = 10_000)]
+    smtp_claim_lease_ms: u64,
 }
 
 #[tokio::main]
@@ -82,5 +86,11 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cli.listen))?;
-    rex_notification::serve(listener, settings, rex_runtime::server::shutdown_signal()).await
+    rex_notification::serve_with_lease(
+        listener,
+        settings,
+        std::time::Duration::from_millis(cli.smtp_claim_lease_ms),
+        rex_runtime::server::shutdown_signal(),
+    )
+    .await
 }

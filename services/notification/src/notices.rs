@@ -21,6 +21,9 @@ pub struct Notices {
     pub(crate) ops_clock: Arc<dyn Clock>,
     /// Wakes the e-mail sender when there is something new to send.
     pub(crate) wake: Arc<Notify>,
+    /// How long a sender's claim on an e-mail lasts unless renewed (it is renewed while the
+    /// mail server talks): after a crash, how long until another sender takes the e-mail over.
+    pub(crate) claim_lease: std::time::Duration,
 }
 
 impl Notices {
@@ -31,7 +34,22 @@ impl Notices {
             clock,
             ops_clock: Arc::new(rex_calendar::SystemClock),
             wake: Arc::new(Notify::new()),
+            claim_lease: crate::sender::CLAIM_LEASE,
         }
+    }
+
+    /// The same service with e-mail claims of `lease` (at least a second: see
+    /// [`crate::sender::CLAIM_LEASE`]).
+    pub fn with_claim_lease(mut self, lease: std::time::Duration) -> Self {
+        self.claim_lease = lease.max(std::time::Duration::from_secs(1));
+        self
+    }
+
+    /// The same service with `clock` as its machine clock (claims and retries), for tests
+    /// that let a claim lapse without waiting for it.
+    pub fn with_ops_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.ops_clock = clock;
+        self
     }
 
     pub fn db(&self) -> &Db {

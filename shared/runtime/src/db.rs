@@ -574,6 +574,33 @@ impl Lease {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Extends the claim that counted attempt `attempt` until `until`, while its work goes on;
+    /// false when the work is done or another worker has claimed the row since (its claim
+    /// counted a later attempt): the caller no longer holds it.
+    pub async fn renew(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        id: &str,
+        attempt: i64,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let Lease {
+            table,
+            id: key,
+            open,
+        } = self;
+        let sql = format!(
+            "UPDATE {table} SET locked_until = $2 WHERE {key} = $1 AND {open} AND attempts = $3"
+        );
+        let done = sqlx::query(&sql)
+            .bind(id)
+            .bind(crate::convert::instant_to_db(until))
+            .bind(attempt)
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }
 
 #[cfg(test)]

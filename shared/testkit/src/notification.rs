@@ -134,7 +134,8 @@ impl NotificationService {
     }
 
     /// Runs the service as a process of its own (`binary`, the built `rex-notification`), with
-    /// the system clock, on its address and database; waits until it answers.
+    /// the system clock and one-second claims on e-mails, on its address and database; waits
+    /// until it answers.
     pub async fn spawn_process(&mut self, binary: &std::path::Path) {
         assert!(
             self.server.is_none(),
@@ -153,6 +154,8 @@ impl NotificationService {
                 "--smtp-port",
                 &self.settings.smtp.port.to_string(),
             ])
+            // A killed process's claims on e-mails lapse within a second (renewed while alive).
+            .args(["--smtp-claim-lease-ms", "1000"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -1,13 +1,79 @@
 //! An e-mail's delivery: what one attempt to hand it to the mail server decides. Accepted, it
 //! is delivered (pending → sent → delivered); refused for good, or too often, it fails; refused
 //! for now, it stays pending and is tried again later, each wait twice the last.
+//!
+//! Each attempt is recorded before the sender speaks to the server and its outcome right
+//! after. An attempt found without an outcome was cut off (the sender stopped): the server may
+//! or may not have accepted it, and nothing can tell. So the next attempt goes out as the same
+//! message (same Message-ID and Date) marked as a possible duplicate, and the notice counts as
+//! delivered from the first attempt that may have reached the server.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::kinds::DeliveryState;
+use crate::kinds::{AttemptState, DeliveryState};
 use crate::notice::{AuditFact, Event, Notice};
+
+/// One attempt as recorded: its number (from 1), when it began (clock of law), how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub number: i64,
+    pub started_at: DateTime<Utc>,
+    pub state: AttemptState,
+}
+
+/// How the next attempt goes out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sending {
+    pub number: i64,
+    /// When it begins (clock of law).
+    pub started_at: DateTime<Utc>,
+    /// The message's `Date`: the first attempt's start, so that every copy is the same message.
+    pub date: DateTime<Utc>,
+    /// The first earlier attempt that was cut off without an outcome: this copy may duplicate
+    /// it, and says so.
+    pub possible_duplicate_of: Option<i64>,
+    /// What the history records of the cut-off attempt, if there was one.
+    pub event: Option<Event>,
+}
+
+/// The attempt numbered `number` (its claim counted it), beginning at `now` after `earlier`.
+pub fn next_attempt(earlier: &[AttemptRecord], number: i64, now: DateTime<Utc>) -> Sending {
+    let date = earlier.iter().map(|a| a.started_at).min().unwrap_or(now);
+    let cut_off = earlier
+        .iter()
+        .filter(|a| a.state == AttemptState::Started)
+        .min_by_key(|a| a.number);
+    Sending {
+        number,
+        started_at: now,
+        date,
+        possible_duplicate_of: cut_off.map(|a| a.number),
+        event: cut_off.map(|a| {
+            Event::new(
+                now,
+                DeliveryState::Pending,
+                format!(
+                    "attempt {} was cut off before its outcome was recorded; attempt {number} \
+                     re-sends it with the same Message-ID, marked as a possible duplicate",
+                    a.number
+                ),
+            )
+        }),
+    }
+}
+
+/// REG-8 evidence of an e-mail's delivery: when the first attempt that may have reached the
+/// server began (one accepted, or one cut off before its outcome was recorded). Refused
+/// attempts reached nobody.
+pub fn delivery_time(attempts: &[AttemptRecord]) -> Option<DateTime<Utc>> {
+    attempts
+        .iter()
+        .filter(|a| a.state != AttemptState::Refused)
+        .map(|a| a.started_at)
+        .min()
+}
 
 /// What the mail server answered to one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,37 +131,54 @@ pub enum EmailDecision {
     },
 }
 
-/// Decides attempt number `attempt` (from 1) to e-mail `notice`, answered at `at`.
+/// Decides the last of `attempts` (just ended, from 1) to e-mail `notice`, answered at `at`;
+/// the earlier ones are as recorded.
 pub fn decide(
     notice: &Notice,
-    attempt: i64,
+    attempts: &[AttemptRecord],
     outcome: Attempt,
     policy: &RetryPolicy,
     at: DateTime<Utc>,
 ) -> EmailDecision {
+    let attempt = attempts.last().map_or(1, |a| a.number);
     match outcome {
-        Attempt::Accepted { reply } => EmailDecision::Delivered {
-            at,
-            events: vec![
-                Event::new(
-                    at,
-                    DeliveryState::Sent,
-                    format!("to {}", notice.recipient_email),
+        Attempt::Accepted { reply } => {
+            // This attempt may be a copy of a cut-off one: the first that may have reached the
+            // server is the evidence, not this one.
+            let this = attempts.last().map_or(at, |a| a.started_at);
+            let delivered = delivery_time(attempts).unwrap_or(this).min(this);
+            let first = attempts
+                .iter()
+                .filter(|a| a.state == AttemptState::Started && a.number != attempt)
+                .map(|a| a.number)
+                .min();
+            let detail = match first {
+                None => format!("accepted by the mail server: {reply}"),
+                Some(first) => format!(
+                    "accepted by the mail server on attempt {attempt}, a possible duplicate of \
+                     attempt {first} (cut off before its outcome was recorded), whose time is \
+                     kept: {reply}"
                 ),
-                Event::new(
-                    at,
-                    DeliveryState::Delivered,
-                    format!("accepted by the mail server: {reply}"),
-                ),
-            ],
-            audit: AuditFact {
-                action: "EmailDelivered",
-                subject: notice.id.clone(),
-                request: notice.recipient_email.clone(),
-                outcome: reply.clone(),
-            },
-            reply,
-        },
+            };
+            EmailDecision::Delivered {
+                at: delivered,
+                events: vec![
+                    Event::new(
+                        delivered,
+                        DeliveryState::Sent,
+                        format!("to {}", notice.recipient_email),
+                    ),
+                    Event::new(delivered, DeliveryState::Delivered, detail),
+                ],
+                audit: AuditFact {
+                    action: "EmailDelivered",
+                    subject: notice.id.clone(),
+                    request: notice.recipient_email.clone(),
+                    outcome: reply.clone(),
+                },
+                reply,
+            }
+        }
         Attempt::Refused { permanent, reason } if permanent || attempt >= policy.max_attempts => {
             EmailDecision::Failed {
                 event: Event::new(at, DeliveryState::Failed, reason.clone()),
@@ -181,8 +264,83 @@ mod tests {
         ];
         let now = at("2026-03-20T05:00:00Z");
         for (attempt, o, state, detail) in cases {
-            let decision = decide(&n, attempt, o, &POLICY, now);
+            let mut attempts: Vec<_> = (1..attempt).map(|_| AttemptState::Refused).collect();
+            attempts.push(AttemptState::Started);
+            let decision = decide(&n, &history(&attempts), o, &POLICY, now);
             assert_eq!(outcome(&decision), (state, detail), "attempt {attempt}");
+        }
+    }
+
+    /// Attempts numbered from 1, a minute apart from 05:00, in the states given.
+    fn history(states: &[AttemptState]) -> Vec<AttemptRecord> {
+        states
+            .iter()
+            .zip(1..)
+            .map(|(&state, number)| AttemptRecord {
+                number,
+                started_at: minute(number),
+                state,
+            })
+            .collect()
+    }
+
+    fn minute(n: i64) -> DateTime<Utc> {
+        at("2026-03-20T05:00:00Z") + chrono::Duration::minutes(n)
+    }
+
+    #[test]
+    fn reg_8_a_re_send_after_a_cut_off_attempt_is_marked_and_delivered_as_of_the_first() {
+        use AttemptState::{Accepted, Refused, Started};
+        let n = notice(Channel::Email);
+        // (earlier attempts, possible duplicate of, Date, delivered at)
+        let cases = [
+            // The first attempt: nothing to duplicate, delivered when it began.
+            (vec![], None, minute(1), minute(1)),
+            // Cut off: the re-send is marked and the first attempt's time is the evidence.
+            (vec![Started], Some(1), minute(1), minute(1)),
+            (vec![Started, Started], Some(1), minute(1), minute(1)),
+            // A refused attempt reached nobody: no mark, and not the evidence.
+            (vec![Refused], None, minute(1), minute(2)),
+            (vec![Refused, Started], Some(2), minute(1), minute(2)),
+            (vec![Started, Refused], Some(1), minute(1), minute(1)),
+        ];
+        for (earlier, duplicate_of, date, delivered) in cases {
+            let past = history(&earlier);
+            let number = i64::try_from(earlier.len()).unwrap_or(0) + 1;
+            let sending = next_attempt(&past, number, minute(number));
+            assert_eq!(sending.possible_duplicate_of, duplicate_of, "{earlier:?}");
+            assert_eq!(
+                sending.event.is_some(),
+                duplicate_of.is_some(),
+                "{earlier:?}"
+            );
+            assert_eq!(sending.date, date, "{earlier:?}");
+            let mut attempts = past.clone();
+            attempts.push(AttemptRecord {
+                number,
+                started_at: sending.started_at,
+                state: Started,
+            });
+            let reply = Attempt::Accepted {
+                reply: "250 OK".into(),
+            };
+            match decide(&n, &attempts, reply, &POLICY, minute(9)) {
+                EmailDecision::Delivered { at, events, .. } => {
+                    assert_eq!(at, delivered, "{earlier:?}");
+                    let detail = events.last().map_or("", |e| e.detail.as_str());
+                    assert_eq!(
+                        detail.contains("possible duplicate"),
+                        duplicate_of.is_some(),
+                        "{earlier:?}: {detail}"
+                    );
+                }
+                other => panic!("{earlier:?}: {other:?}"),
+            }
+            // Evidence once an attempt is accepted, as the store reads it back.
+            if let Some(last) = attempts.last_mut() {
+                last.state = Accepted;
+            }
+            assert_eq!(delivery_time(&attempts), Some(delivered), "{earlier:?}");
         }
     }
 

@@ -156,6 +156,37 @@ impl DeliveryState {
 
 stored_as_its_name!(DeliveryState, "delivery state");
 
+/// Where one attempt to hand an e-mail to the mail server stands, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AttemptState {
+    /// Recorded before the sender spoke to the server, with no outcome yet. Found so after its
+    /// claim has lapsed, the sender stopped mid-attempt: the server may have accepted it.
+    Started,
+    /// The server accepted the message.
+    Accepted,
+    /// The server refused it, or could not be reached.
+    Refused,
+}
+
+impl AttemptState {
+    pub const ALL: [AttemptState; 3] = [
+        AttemptState::Started,
+        AttemptState::Accepted,
+        AttemptState::Refused,
+    ];
+
+    /// As stored: `STARTED`, `ACCEPTED`, `REFUSED`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AttemptState::Started => "STARTED",
+            AttemptState::Accepted => "ACCEPTED",
+            AttemptState::Refused => "REFUSED",
+        }
+    }
+}
+
+stored_as_its_name!(AttemptState, "attempt state");
+
 /// A language a notice is written in: the application's (Kazakh or Russian), and English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {
@@ -214,6 +245,9 @@ mod tests {
         }
         for language in Language::ALL {
             assert_eq!(Language::parse(language.as_str()), Ok(language));
+        }
+        for state in AttemptState::ALL {
+            assert_eq!(AttemptState::parse(state.as_str()), Ok(state));
         }
         assert_eq!(
             Channel::parse("FAX").map_err(|e| e.to_string()),

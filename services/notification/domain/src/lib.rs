@@ -16,7 +16,7 @@ pub mod retention;
 pub mod send;
 
 pub use error::{FieldError, NotificationError};
-pub use kinds::{Channel, DeliveryState, Language, NoticeKind, UnknownName};
+pub use kinds::{AttemptState, Channel, DeliveryState, Language, NoticeKind, UnknownName};
 pub use notice::{AuditFact, Event, Notice};
 pub use render::{Rendered, Templates};
 pub use request::{SendInput, SendRequest};

@@ -3,9 +3,11 @@
 mod rows;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rex_notification_domain::{Channel, DeliveryState, Event, Notice, NoticeKind};
+use rex_notification_domain::delivery::{AttemptRecord, Sending};
+use rex_notification_domain::{AttemptState, Channel, DeliveryState, Event, Notice, NoticeKind};
 use rex_runtime::convert::instant_to_db;
 use rex_runtime::convert::rows::iso;
+use rex_runtime::db::Lease;
 use sqlx::AnyConnection;
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
@@ -128,33 +130,65 @@ pub async fn mark_delivered(
     Ok(())
 }
 
-pub async fn mark_failed(conn: &mut AnyConnection, id: &str, reason: &str) -> Result<()> {
-    sqlx::query(
-        "UPDATE notifications SET state = $3, failed_reason = $2, locked_until = NULL WHERE notification_id = $1",
+/// Marks an e-mail FAILED after attempt `attempt`; false when a later attempt holds it (that
+/// one decides).
+pub async fn mark_failed(
+    conn: &mut AnyConnection,
+    id: &str,
+    attempt: i64,
+    reason: &str,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE notifications SET state = $3, failed_reason = $2, locked_until = NULL \
+         WHERE notification_id = $1 AND state = $5 AND attempts = $4",
     )
     .bind(id)
     .bind(reason)
     .bind(DeliveryState::Failed.as_str())
+    .bind(attempt)
+    .bind(DeliveryState::Pending.as_str())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
+/// Lets an e-mail wait until `next` after attempt `attempt` failed; false when a later attempt
+/// holds it.
 pub async fn schedule_retry(
     conn: &mut AnyConnection,
     id: &str,
+    attempt: i64,
     next: DateTime<Utc>,
     reason: &str,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE notifications SET next_attempt_at = $2, failed_reason = $3, locked_until = NULL WHERE notification_id = $1",
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE notifications SET next_attempt_at = $2, failed_reason = $3, locked_until = NULL \
+         WHERE notification_id = $1 AND state = $5 AND attempts = $4",
     )
     .bind(id)
     .bind(instant_to_db(next))
     .bind(reason)
+    .bind(attempt)
+    .bind(DeliveryState::Pending.as_str())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks an e-mail delivered as of `at` (accepted by the mail server); false when it was
+/// decided already (another attempt's copy was recorded first, and keeps its time).
+pub async fn mark_emailed(conn: &mut AnyConnection, id: &str, at: DateTime<Utc>) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE notifications SET state = $3, sent_at = COALESCE(sent_at, $2), delivered_at = COALESCE(delivered_at, $2), \
+         locked_until = NULL WHERE notification_id = $1 AND state = $4",
+    )
+    .bind(id)
+    .bind(instant_to_db(at))
+    .bind(DeliveryState::Delivered.as_str())
+    .bind(DeliveryState::Pending.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// E-mails waiting to be sent at `now`, not held by another sender.
@@ -171,24 +205,82 @@ pub async fn due_emails(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<
     rows.iter().map(rows::notice).collect()
 }
 
-/// Claims an e-mail for sending until `until`; false when another sender has it.
+/// E-mails being sent, each held by one sender at a time (a short lease, renewed while the
+/// sender talks to the mail server).
+const SENDING: Lease = Lease {
+    table: "notifications",
+    id: "notification_id",
+    // DeliveryState::Pending as stored (a test holds the two together).
+    open: "state = 'PENDING'",
+};
+
+/// Claims an e-mail for sending until `until` and counts the attempt; false when another sender
+/// has it or it is decided.
 pub async fn claim(
     conn: &mut AnyConnection,
     id: &str,
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE notifications SET locked_until = $2, attempts = attempts + 1 WHERE notification_id = $1 AND state = $4 \
-         AND (locked_until IS NULL OR locked_until < $3)",
+    SENDING.claim(conn, id, now, until).await
+}
+
+/// Extends the claim that counted attempt `attempt` until `until`; false when it was lost.
+pub async fn renew(
+    conn: &mut AnyConnection,
+    id: &str,
+    attempt: i64,
+    until: DateTime<Utc>,
+) -> Result<bool> {
+    SENDING.renew(conn, id, attempt, until).await
+}
+
+/// The e-mail's attempts so far, in order.
+pub async fn attempts(conn: &mut AnyConnection, id: &str) -> Result<Vec<AttemptRecord>> {
+    let rows = sqlx::query(
+        "SELECT attempt, started_at, state FROM email_attempts WHERE notification_id = $1 ORDER BY attempt",
     )
     .bind(id)
-    .bind(instant_to_db(until))
-    .bind(instant_to_db(now))
-    .bind(DeliveryState::Pending.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(rows::attempt).collect()
+}
+
+/// Records an attempt before the sender speaks to the mail server.
+pub async fn start_attempt(conn: &mut AnyConnection, id: &str, sending: &Sending) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO email_attempts (notification_id, attempt, started_at, state, duplicate_of) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(sending.number)
+    .bind(instant_to_db(sending.started_at))
+    .bind(AttemptState::Started.as_str())
+    .bind(sending.possible_duplicate_of)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
+}
+
+/// Records how attempt `attempt` ended, at `at`, with the server's answer or why not.
+pub async fn finish_attempt(
+    conn: &mut AnyConnection,
+    id: &str,
+    attempt: i64,
+    state: AttemptState,
+    at: DateTime<Utc>,
+    reply: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE email_attempts SET state = $3, finished_at = $4, reply = $5 WHERE notification_id = $1 AND attempt = $2",
+    )
+    .bind(id)
+    .bind(attempt)
+    .bind(state.as_str())
+    .bind(instant_to_db(at))
+    .bind(reply)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// RET-2: removes notices kept until a day before `cutoff` (see
@@ -207,6 +299,10 @@ pub async fn purge(
     if ids.is_empty() {
         return Ok(ids);
     }
+    sqlx::query("DELETE FROM email_attempts WHERE notification_id IN (SELECT notification_id FROM notifications WHERE keep_until < $1)")
+        .bind(iso(cutoff))
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM delivery_events WHERE notification_id IN (SELECT notification_id FROM notifications WHERE keep_until < $1)")
         .bind(iso(cutoff))
         .execute(&mut *conn)
@@ -224,4 +320,17 @@ pub async fn purge(
         .execute(&mut *conn)
         .await?;
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sending_lease_holds_pending_e_mails_as_stored() {
+        assert_eq!(
+            SENDING.open,
+            format!("state = '{}'", DeliveryState::Pending.as_str())
+        );
+    }
 }

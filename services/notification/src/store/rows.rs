@@ -3,7 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use rex_notification_domain::{Channel, DeliveryState, Event, Language, Notice, NoticeKind};
+use rex_notification_domain::delivery::AttemptRecord;
+use rex_notification_domain::{
+    AttemptState, Channel, DeliveryState, Event, Language, Notice, NoticeKind,
+};
 use rex_runtime::convert::rows::{date, decode_err, instant, opt_instant};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -82,5 +85,14 @@ pub(super) fn event(row: &AnyRow) -> Result<Event> {
         at: instant(row, "at")?,
         state: state(row)?,
         detail: row.try_get("detail")?,
+    })
+}
+
+pub(super) fn attempt(row: &AnyRow) -> Result<AttemptRecord> {
+    let text: String = row.try_get("state")?;
+    Ok(AttemptRecord {
+        number: row.try_get("attempt")?,
+        started_at: instant(row, "started_at")?,
+        state: AttemptState::parse(&text).map_err(|e| decode_err("state", e))?,
     })
 }
