@@ -35,7 +35,7 @@ enum Command {
         /// Where `up` keeps its data (the key is in `keys/` there).
         #[arg(long, env = "REX_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
-        /// exporter, atameken_officer, ministry_officer, foreign_customs or service.
+        /// exporter, atameken_officer, atameken_head_office, ministry_officer, foreign_customs or service.
         #[arg(long)]
         role: String,
         /// Who: a TIN, an officer id, a service name.
@@ -115,7 +115,7 @@ async fn main() -> anyhow::Result<()> {
         let role: Role = Role::ALL
             .into_iter()
             .find(|r| r.name() == role)
-            .ok_or_else(|| anyhow::anyhow!("--role {role:?}: use exporter, atameken_officer, ministry_officer, foreign_customs or service"))?;
+            .ok_or_else(|| anyhow::anyhow!("--role {role:?}: use exporter, atameken_officer, atameken_head_office, ministry_officer, foreign_customs or service"))?;
         let (private, _) = dev_keys(data_dir)?;
         let exp = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0) + hours * 3600;
         println!(

@@ -1,6 +1,8 @@
 //! The authorization matrix, proven per RPC: every RPC of the contract, called over a real socket
-//! with every role, with no token, an expired token, a token for another audience and a token
-//! signed by an unknown key, against the three services running with authentication on.
+//! with every role, with no token, an expired token, a token for another audience, a token
+//! signed by an unknown key and tokens whose claims are blank, mistyped or not yet valid, against
+//! the three services running with authentication on. Then who is recorded as acting (the
+//! token's subject) and which branch an officer may act on.
 
 #![allow(clippy::unwrap_used)]
 
@@ -67,6 +69,12 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
             Role::ATAMEKEN_OFFICER,
             Some("002"),
         ),
+        valid(
+            "atameken head office",
+            "HO-1",
+            Role::ATAMEKEN_HEAD_OFFICE,
+            None,
+        ),
         valid("ministry officer", "MTI-7", Role::MINISTRY_OFFICER, None),
         valid(
             "foreign customs",
@@ -94,6 +102,43 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
                 .mint("MTI-7", Role::MINISTRY_OFFICER, None, LATER)
                 .unwrap(),
         ),
+        (
+            "blank TIN claim",
+            tokens
+                .minter()
+                .mint("x", Role::EXPORTER, Some("            "), LATER)
+                .unwrap(),
+        ),
+        (
+            "TIN claim with a wrong check digit",
+            tokens
+                .minter()
+                .mint("x", Role::EXPORTER, Some("110340517505"), LATER)
+                .unwrap(),
+        ),
+        (
+            "branch 000",
+            tokens
+                .minter()
+                .mint("AP-1", Role::ATAMEKEN_OFFICER, Some("000"), LATER)
+                .unwrap(),
+        ),
+        ("not valid before an hour from now", {
+            let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
+            let claims = auth::Claims {
+                iss: auth::ISSUER.into(),
+                aud: auth::AUDIENCE.into(),
+                sub: "MTI-7".into(),
+                exp: LATER,
+                nbf: Some(now + 3600),
+                iat: None,
+                role: Role::MINISTRY_OFFICER,
+                tin: None,
+                branch: None,
+                country: None,
+            };
+            tokens.minter().sign(&claims).unwrap()
+        }),
         (
             "unknown key",
             Minter::from_pem(&stranger)
@@ -231,4 +276,258 @@ fn the_readme_documents_every_entry_of_the_matrix() {
             "README's authorization table lacks {rpc}"
         );
     }
+}
+
+// ---- Identity from the token, branches ---------------------------------------------------------
+
+use rex_proto::registration::*;
+use rex_testkit::scenario;
+
+/// `message` sent with `token`.
+fn as_<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    let value = format!("Bearer {token}").parse().unwrap();
+    request.metadata_mut().insert("authorization", value);
+    request
+}
+
+/// Tokens of `AP-1` (branch 002, who the scenarios' paper applications are received by), `AP-2`
+/// (branch 017) and `HO-1` (Atameken's head office).
+struct Officers {
+    ap1: String,
+    ap2: String,
+    head: String,
+}
+
+/// The suite with authentication, `AP-1` saved and fixture 0's paper application received at
+/// branch 002; the officers' tokens and the application's id.
+async fn received_at_branch_002() -> (Suite, Officers, String) {
+    let suite = Suite::builder(Backend::Sqlite).auth().spawn().await;
+    suite.set_today("2026-03-20");
+    let tokens = suite.tokens.as_ref().unwrap();
+    let officers = Officers {
+        ap1: tokens.atameken_officer("AP-1", "002"),
+        ap2: tokens.atameken_officer("AP-2", "017"),
+        head: tokens.mint("HO-1", Role::ATAMEKEN_HEAD_OFFICE, None),
+    };
+    let mut client = suite.registration_client();
+    let save = SaveAuthorizedPersonRequest {
+        idempotency_key: String::new(),
+        person: Some(scenario::authorized_person()),
+    };
+    client
+        .save_authorized_person(as_(&officers.ap1, save))
+        .await
+        .unwrap();
+    let submit = SubmitApplicationRequest {
+        idempotency_key: String::new(),
+        form: Some(scenario::paper(0, "2026-03-19")),
+    };
+    let app = client
+        .submit_application(as_(&officers.ap1, submit))
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    (suite, officers, app.application_id)
+}
+
+fn register(application_id: &str, person: &str) -> RegisterExporterRequest {
+    RegisterExporterRequest {
+        idempotency_key: String::new(),
+        application_id: application_id.into(),
+        authorized_person_id: person.into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_6_the_authorized_person_who_registers_is_the_tokens_subject() {
+    let (suite, officers, id) = received_at_branch_002().await;
+    let mut client = suite.registration_client();
+    let in_another_name = client
+        .register_exporter(as_(&officers.ap1, register(&id, "AP-2")))
+        .await
+        .unwrap_err();
+    assert_eq!(in_another_name.code(), Code::PermissionDenied);
+    assert!(
+        in_another_name
+            .message()
+            .starts_with("authorized_person_id: \"AP-2\" is not the caller"),
+        "{in_another_name:?}"
+    );
+    assert_eq!(suite.registration.count("registrations").await, 0);
+    // A blank field means the caller; the caller's own id is accepted as well.
+    let registration = client
+        .register_exporter(as_(&officers.ap1, register(&id, "")))
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(registration.authorized_person_id, "AP-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rev_1_the_officer_who_revokes_is_the_tokens_subject() {
+    let (suite, officers, id) = received_at_branch_002().await;
+    let mut client = suite.registration_client();
+    let number = client
+        .register_exporter(as_(&officers.ap1, register(&id, "")))
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap()
+        .registration_number;
+    let revoke = |officer: &str| RevokeRegistrationRequest {
+        officer_id: officer.into(),
+        ..scenario::revocation_at_exporters_request(&number, "2026-03-25")
+    };
+    let in_another_name = client
+        .revoke_registration(as_(&officers.ap1, revoke("AP-9")))
+        .await
+        .unwrap_err();
+    assert_eq!(in_another_name.code(), Code::PermissionDenied);
+    assert_eq!(suite.registration.count("revocations").await, 0);
+    client
+        .revoke_registration(as_(&officers.head, revoke("")))
+        .await
+        .unwrap();
+    let officer: String = sqlx::query_scalar("SELECT officer_id FROM revocations")
+        .fetch_one(&suite.registration.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(officer, "HO-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_atameken_officer_acts_on_its_own_branch_and_the_head_office_on_all() {
+    let (suite, officers, id) = received_at_branch_002().await;
+    let mut client = suite.registration_client();
+    let get = || GetApplicationRequest {
+        application_id: id.clone(),
+    };
+    let list = ListApplicationsRequest::default;
+    // Branch 017's officer neither sees, lists nor registers branch 002's application.
+    let denied = client
+        .get_application(as_(&officers.ap2, get()))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let listed = client
+        .list_applications(as_(&officers.ap2, list()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.applications.is_empty(), "{listed:?}");
+    let denied = client
+        .register_exporter(as_(&officers.ap2, register(&id, "")))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    assert!(denied.message().contains("branch \"002\""), "{denied:?}");
+    let submit = SubmitApplicationRequest {
+        idempotency_key: String::new(),
+        form: Some(scenario::paper(1, "2026-03-19")),
+    };
+    let denied = client
+        .submit_application(as_(&officers.ap2, submit))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    assert_eq!(suite.registration.count("registrations").await, 0);
+    assert_eq!(suite.registration.count("applications").await, 1);
+    // Branch 002's officer and the head office do.
+    for token in [&officers.ap1, &officers.head] {
+        let listed = client
+            .list_applications(as_(token, list()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.applications.len(), 1);
+        client.get_application(as_(token, get())).await.unwrap();
+    }
+    // Only an authorized person on the list registers (REG-6, REG-13): the head office's too.
+    let head_office = SaveAuthorizedPersonRequest {
+        idempotency_key: String::new(),
+        person: Some(AuthorizedPerson {
+            person_id: "HO-1".into(),
+            regional_branch_code: "001".into(),
+            ..scenario::authorized_person()
+        }),
+    };
+    client
+        .save_authorized_person(as_(&officers.head, head_office))
+        .await
+        .unwrap();
+    let registration = client
+        .register_exporter(as_(&officers.head, register(&id, "")))
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert_eq!(registration.authorized_person_id, "HO-1");
+}
+
+// ---- Idempotency keys belong to their caller and RPC ------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_belong_to_their_caller_and_rpc_and_are_limited() {
+    let suite = Suite::builder(Backend::Sqlite).auth().spawn().await;
+    suite.set_today("2026-03-20");
+    let tokens = suite.tokens.as_ref().unwrap();
+    let mut client = suite.registration_client();
+    let submit = |i: usize, key: &str| SubmitApplicationRequest {
+        idempotency_key: key.into(),
+        form: Some(scenario::paper(i, "2026-03-19")),
+    };
+    // Two exporters, one key: two applications, each answered with its own.
+    let mut ids = Vec::new();
+    for i in [0, 1] {
+        let token = tokens.exporter(&rex_testkit::tin(i));
+        let answer = client
+            .submit_application(as_(&token, submit(i, "k-1")))
+            .await
+            .unwrap()
+            .into_inner();
+        ids.push(answer.application.unwrap().application_id);
+    }
+    assert_ne!(ids[0], ids[1]);
+    assert_eq!(suite.registration.count("applications").await, 2);
+    // One officer, one key, two RPCs: both run.
+    let officer = tokens.atameken_officer("AP-1", "002");
+    let save = SaveAuthorizedPersonRequest {
+        idempotency_key: "k-1".into(),
+        person: Some(scenario::authorized_person()),
+    };
+    client
+        .save_authorized_person(as_(&officer, save))
+        .await
+        .unwrap();
+    client
+        .submit_application(as_(&officer, submit(6, "k-1")))
+        .await
+        .unwrap();
+    assert_eq!(suite.registration.count("applications").await, 3);
+    // Keys are short and plain; the refusal quotes at most 64 characters of a bad one.
+    for bad in [
+        "x".repeat(129),
+        "k\u{0}1".to_owned(),
+        "k 1".to_owned(),
+        "ключ".to_owned(),
+    ] {
+        let refused = client
+            .submit_application(as_(&officer, submit(6, &bad)))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument, "{bad:?}");
+        assert!(
+            refused.message().starts_with("idempotency_key: "),
+            "{refused:?}"
+        );
+        assert!(refused.message().len() < 200, "{refused:?}");
+    }
+    assert_eq!(suite.registration.count("applications").await, 3);
 }

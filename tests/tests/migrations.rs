@@ -16,8 +16,11 @@ fn checksums(migrations: &Migrations, backend: Backend) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// A landed migration: its version and its checksums on SQLite and on PostgreSQL.
+type Landed = (i64, &'static str, &'static str);
+
 /// Each service's migrations with the checksum of each, per backend, as they landed.
-const LANDED: [(&str, &Migrations, &[(i64, &str, &str)]); 3] = [
+const LANDED: [(&str, &Migrations, &[Landed]); 3] = [
     (
         "registration",
         &rex_registration::MIGRATIONS,
@@ -64,13 +67,15 @@ fn landed_migrations_keep_their_checksums() {
     for (service, migrations, landed) in LANDED {
         let sqlite: Vec<_> = landed.iter().map(|(v, s, _)| (*v, s.to_string())).collect();
         let postgres: Vec<_> = landed.iter().map(|(v, _, p)| (*v, p.to_string())).collect();
+        // Migrations added since are not pinned here; the landed ones come first, unchanged.
+        let first = |backend| {
+            let mut all = checksums(migrations, backend);
+            all.truncate(landed.len());
+            all
+        };
+        assert_eq!(first(Backend::Sqlite), sqlite, "{service} on SQLite");
         assert_eq!(
-            checksums(migrations, Backend::Sqlite),
-            sqlite,
-            "{service} on SQLite"
-        );
-        assert_eq!(
-            checksums(migrations, Backend::Postgres),
+            first(Backend::Postgres),
             postgres,
             "{service} on PostgreSQL"
         );

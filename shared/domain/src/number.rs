@@ -26,7 +26,9 @@ pub enum NumberError {
     Length(String),
     #[error("registration number {0:?} must start with KZREX (upper case)")]
     Prefix(String),
-    #[error("registration number {0:?}: branch code KKK (characters 6-8) must be 3 digits")]
+    #[error(
+        "registration number {0:?}: branch code KKK (characters 6-8) must be 3 digits, not 000"
+    )]
     Branch(String),
     #[error("registration number {0:?}: DDMMYYYY (characters 9-16) is not a real date")]
     Date(String),
@@ -34,10 +36,10 @@ pub enum NumberError {
     Sequence(String),
 }
 
-/// A 3-digit branch code (REG-7 "KKK").
+/// A 3-digit branch code (REG-7 "KKK"); `000` names no branch.
 pub fn parse_branch(code: &str) -> Option<[u8; 3]> {
     let bytes = code.as_bytes();
-    (bytes.len() == 3 && bytes.iter().all(u8::is_ascii_digit))
+    (bytes.len() == 3 && bytes.iter().all(u8::is_ascii_digit) && bytes != b"000")
         .then(|| [bytes[0], bytes[1], bytes[2]])
 }
 

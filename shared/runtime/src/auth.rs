@@ -28,8 +28,11 @@ pub struct Role(Cow<'static, str>);
 impl Role {
     /// An exporter, bound to its TIN.
     pub const EXPORTER: Role = Role::named("exporter");
-    /// An authorized person of Atameken, bound to a branch code.
+    /// An authorized person of Atameken, bound to a branch code: acts on that branch's
+    /// applications and registrations.
     pub const ATAMEKEN_OFFICER: Role = Role::named("atameken_officer");
+    /// An authorized person of Atameken's head office: acts on every branch's.
+    pub const ATAMEKEN_HEAD_OFFICE: Role = Role::named("atameken_head_office");
     /// An officer of the Ministry of Trade and Integration.
     pub const MINISTRY_OFFICER: Role = Role::named("ministry_officer");
     /// Customs of Norway or Switzerland, bound to the country.
@@ -38,9 +41,10 @@ impl Role {
     pub const SERVICE: Role = Role::named("service");
 
     /// The roles the suite issues today.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::EXPORTER,
         Role::ATAMEKEN_OFFICER,
+        Role::ATAMEKEN_HEAD_OFFICE,
         Role::MINISTRY_OFFICER,
         Role::FOREIGN_CUSTOMS,
         Role::SERVICE,
@@ -58,10 +62,18 @@ impl Role {
     /// What a token of this role must be bound to: its claim and whether a value fits.
     fn binding(&self) -> Option<(&'static str, BindingCheck)> {
         if *self == Role::EXPORTER {
-            Some(("tin", |c| c.tin.as_deref().is_some_and(|t| t.len() == 12)))
+            // A blank or mistyped TIN would match nothing, or everything where it filters.
+            Some(("tin", |c| {
+                c.tin
+                    .as_deref()
+                    .is_some_and(|t| rex_domain::Tin::parse(t).is_ok())
+            }))
         } else if *self == Role::ATAMEKEN_OFFICER {
             Some(("branch", |c| {
-                c.branch.as_deref().is_some_and(|b| b.len() == 3)
+                c.branch
+                    .as_deref()
+                    .and_then(rex_domain::parse_branch)
+                    .is_some()
             }))
         } else if *self == Role::FOREIGN_CUSTOMS {
             Some(("country", |c| {
@@ -90,6 +102,12 @@ pub struct Claims {
     /// Who: a TIN, an officer id, a service name.
     pub sub: String,
     pub exp: u64,
+    /// Not valid before (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    /// Issued at (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<u64>,
     pub role: Role,
     /// Exporter: its TIN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +170,9 @@ pub fn allowed(table: AccessTable, method: &str, caller: Option<&Caller>) -> boo
     }
 }
 
+/// The longest subject a token may name (an officer id, a TIN, a service name).
+const MAX_SUBJECT_BYTES: usize = 128;
+
 /// Token verification: the accepted issuer and audience and the public keys.
 #[derive(Clone)]
 pub struct Verifier {
@@ -168,6 +189,8 @@ impl std::fmt::Debug for Verifier {
 }
 
 pub const ISSUER: &str = "rex-kz";
+/// How far the clocks of the issuer and of a service may disagree.
+const LEEWAY_SECONDS: u64 = 30;
 pub const AUDIENCE: &str = "rex-suite";
 
 impl Verifier {
@@ -183,7 +206,8 @@ impl Verifier {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
         let required: HashSet<String> = ["exp", "iss", "aud", "sub"]
             .iter()
             .map(|s| s.to_string())
@@ -228,6 +252,17 @@ impl Verifier {
             match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
                 Ok(data) => {
                     let c = data.claims;
+                    // jsonwebtoken checks exp and nbf; a token issued in the future is forged
+                    // or from a clock that is wrong.
+                    let now = jsonwebtoken::get_current_timestamp();
+                    if c.iat.is_some_and(|iat| iat > now + LEEWAY_SECONDS) {
+                        return Err("the token is issued in the future (iat)".to_owned());
+                    }
+                    if c.sub.trim().is_empty() || c.sub.len() > MAX_SUBJECT_BYTES {
+                        return Err(format!(
+                            "the token's subject (sub) must be 1 to {MAX_SUBJECT_BYTES} bytes"
+                        ));
+                    }
                     if let Some((claim, fits)) = c.role.binding()
                         && !fits(&c)
                     {
@@ -421,6 +456,55 @@ pub fn ensure_own(caller: Option<&Caller>, tin: &str) -> Result<(), Status> {
     }
 }
 
+/// Branch: an Atameken officer acts only on the applications and registrations of the branch
+/// the token binds; the head office, the Ministry and services on all. `what` names the object
+/// in the refusal.
+pub fn ensure_branch(caller: Option<&Caller>, branch: &str, what: &str) -> Result<(), Status> {
+    match caller {
+        Some(c)
+            if c.role == Role::ATAMEKEN_OFFICER && c.branch.as_deref() != Some(branch.trim()) =>
+        {
+            tracing::warn!(sub = %c.sub, branch = ?c.branch, of = %branch, what, "refused: another branch");
+            Err(Status::permission_denied(format!(
+                "{what} belongs to branch {}; an officer of branch {} acts on that branch's only",
+                crate::status::quote(branch.trim()),
+                c.branch.as_deref().unwrap_or_default()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The person who acts, as recorded: the token's subject. A request field `field` that names
+/// someone else (`named`, empty: the caller) is refused and logged. A service calls on behalf of
+/// the person its own caller's token named, and passes that person in the field; without
+/// authentication (development) the field is all there is.
+pub fn acting_person(caller: Option<&Caller>, field: &str, named: &str) -> Result<String, Status> {
+    let named = named.trim();
+    match caller {
+        Some(c) if c.role == Role::SERVICE => {
+            if named.is_empty() {
+                Err(crate::status::invalid_field(
+                    field,
+                    "is required when a service acts for a person",
+                ))
+            } else {
+                Ok(named.to_owned())
+            }
+        }
+        Some(c) if named.is_empty() || named == c.sub => Ok(c.sub.clone()),
+        Some(c) => {
+            tracing::warn!(sub = %c.sub, role = %c.role, field, named, "refused: acting in another's name");
+            Err(Status::permission_denied(format!(
+                "{field}: {} is not the caller; the person recorded is the token's subject",
+                crate::status::quote(named)
+            )))
+        }
+        None if named.is_empty() => Err(crate::status::invalid_field(field, "is required")),
+        None => Ok(named.to_owned()),
+    }
+}
+
 /// Mints tokens (the dev helper and tests).
 pub struct Minter {
     key: EncodingKey,
@@ -460,19 +544,25 @@ impl Minter {
         exp: u64,
     ) -> anyhow::Result<String> {
         let bound = |to: Role| (role == to).then(|| binding.unwrap_or_default().to_owned());
-        let claims = Claims {
+        self.sign(&Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: sub.into(),
             exp,
+            nbf: None,
+            iat: Some(jsonwebtoken::get_current_timestamp()),
             tin: bound(Role::EXPORTER),
             branch: bound(Role::ATAMEKEN_OFFICER),
             country: bound(Role::FOREIGN_CUSTOMS),
             role,
-        };
+        })
+    }
+
+    /// A token of exactly these claims (issuer and audience as given).
+    pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::EdDSA),
-            &claims,
+            claims,
             &self.key,
         )?)
     }
@@ -541,5 +631,119 @@ mod tests {
             verifier.verify(&unbound).is_err(),
             "an officer token needs a 3-digit branch"
         );
+    }
+
+    fn claims(role: Role, sub: &str, tin: Option<&str>, branch: Option<&str>) -> Claims {
+        Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: sub.into(),
+            exp: 4_102_444_800,
+            nbf: None,
+            iat: None,
+            role,
+            tin: tin.map(str::to_owned),
+            branch: branch.map(str::to_owned),
+            country: None,
+        }
+    }
+
+    #[test]
+    fn claims_are_refused_when_blank_mistyped_or_not_yet_valid() {
+        let (private, public) = generate_keypair().unwrap();
+        let verifier = Verifier::new(&[public], ISSUER, AUDIENCE).unwrap();
+        let minter = Minter::from_pem(&private).unwrap();
+        let now = jsonwebtoken::get_current_timestamp();
+        let exporter = |tin: &str| claims(Role::EXPORTER, tin, Some(tin), None);
+        let refused = [
+            ("blank TIN", exporter("            ")),
+            ("TIN with a wrong check digit", exporter("110340517505")),
+            (
+                "branch 000",
+                claims(Role::ATAMEKEN_OFFICER, "AP-1", None, Some("000")),
+            ),
+            (
+                "not valid for an hour (nbf)",
+                Claims {
+                    nbf: Some(now + 3600),
+                    ..exporter("110340517504")
+                },
+            ),
+            (
+                "issued in an hour (iat)",
+                Claims {
+                    iat: Some(now + 3600),
+                    ..exporter("110340517504")
+                },
+            ),
+            (
+                "a blank subject",
+                claims(Role::MINISTRY_OFFICER, " ", None, None),
+            ),
+            (
+                "a subject of 1 KiB",
+                claims(Role::MINISTRY_OFFICER, &"x".repeat(1024), None, None),
+            ),
+        ];
+        for (what, c) in refused {
+            let token = minter.sign(&c).unwrap();
+            assert!(verifier.verify(&token).is_err(), "{what} accepted");
+        }
+        let fine = Claims {
+            nbf: Some(now - 10),
+            iat: Some(now + 10),
+            ..exporter("110340517504")
+        };
+        assert!(verifier.verify(&minter.sign(&fine).unwrap()).is_ok());
+    }
+
+    fn caller(role: Role, sub: &str, branch: Option<&str>) -> Caller {
+        Caller {
+            sub: sub.into(),
+            role,
+            tin: None,
+            branch: branch.map(str::to_owned),
+            country: None,
+        }
+    }
+
+    #[test]
+    fn the_person_recorded_is_the_tokens_subject() {
+        let officer = caller(Role::ATAMEKEN_OFFICER, "AP-1", Some("002"));
+        assert_eq!(
+            acting_person(Some(&officer), "officer_id", "").unwrap(),
+            "AP-1"
+        );
+        assert_eq!(
+            acting_person(Some(&officer), "officer_id", " AP-1 ").unwrap(),
+            "AP-1"
+        );
+        let other = acting_person(Some(&officer), "officer_id", "AP-2").unwrap_err();
+        assert_eq!(other.code(), tonic::Code::PermissionDenied);
+        assert!(
+            other.message().starts_with("officer_id: \"AP-2\""),
+            "{other:?}"
+        );
+        // A service passes on the person its own caller's token named.
+        let service = caller(Role::SERVICE, "verification", None);
+        assert_eq!(
+            acting_person(Some(&service), "officer_id", "MTI-7").unwrap(),
+            "MTI-7"
+        );
+        let blank = acting_person(Some(&service), "officer_id", "").unwrap_err();
+        assert_eq!(blank.code(), tonic::Code::InvalidArgument);
+        assert_eq!(acting_person(None, "officer_id", "AP-9").unwrap(), "AP-9");
+    }
+
+    #[test]
+    fn a_branch_officer_acts_on_its_own_branch_and_the_head_office_on_all() {
+        let officer = caller(Role::ATAMEKEN_OFFICER, "AP-1", Some("001"));
+        assert!(ensure_branch(Some(&officer), "001", "the application").is_ok());
+        let denied = ensure_branch(Some(&officer), "017", "the application").unwrap_err();
+        assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+        let head = caller(Role::ATAMEKEN_HEAD_OFFICE, "HO-1", None);
+        assert!(ensure_branch(Some(&head), "017", "the application").is_ok());
+        let ministry = caller(Role::MINISTRY_OFFICER, "MTI-7", None);
+        assert!(ensure_branch(Some(&ministry), "017", "the application").is_ok());
     }
 }

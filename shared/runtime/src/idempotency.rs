@@ -3,6 +3,10 @@
 //! the same transaction as the change it reports, so a retry after a crash or a lost answer
 //! neither repeats the change nor loses it. Each service has an `idempotency` table:
 //! `(idempotency_key PRIMARY KEY, rpc, request_sha256, response, created_at)`.
+//!
+//! A key belongs to its caller and its RPC: it is stored as `role:sub|rpc|key`, so one caller's
+//! key neither blocks another's nor replays another's answer. A key is at most
+//! [`MAX_KEY_CHARACTERS`] of `A-Z a-z 0-9 - _ . : ~`.
 
 use chrono::{DateTime, Utc};
 use prost::Message;
@@ -13,6 +17,29 @@ use tonic::Status;
 use crate::convert::instant_to_db;
 use crate::db::{Db, is_unique_violation};
 use crate::status::{from_db, internal};
+
+/// The longest idempotency key.
+pub const MAX_KEY_CHARACTERS: usize = 128;
+
+/// `key` checked and scoped to the current caller and `rpc`; none when the request has none.
+fn scoped(rpc: &str, key: &str) -> Result<Option<String>, Status> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '~');
+    if key.chars().count() > MAX_KEY_CHARACTERS || !key.chars().all(safe) {
+        return Err(crate::status::invalid_field(
+            "idempotency_key",
+            format!(
+                "{} must be at most {MAX_KEY_CHARACTERS} characters of A-Z a-z 0-9 - _ . : ~",
+                crate::status::quote(key)
+            ),
+        ));
+    }
+    let caller = crate::audit::current().caller;
+    let who = caller.map_or_else(|| "-".to_owned(), |c| format!("{}:{}", c.role, c.sub));
+    Ok(Some(format!("{who}|{rpc}|{key}")))
+}
 
 async fn stored(
     conn: &mut AnyConnection,
@@ -66,6 +93,7 @@ where
     Req: Message,
     Resp: Message + Default,
 {
+    let scoped = scoped(rpc, key)?;
     let sha = hex::encode(Sha256::digest(request.encode_to_vec()));
     let replay = |found: Option<(String, String, Vec<u8>)>| -> Option<Result<Resp, Status>> {
         let (stored_rpc, stored_sha, bytes) = found?;
@@ -73,18 +101,19 @@ where
             Resp::decode(bytes.as_slice()).map_err(internal)
         } else {
             Err(Status::already_exists(format!(
-                "idempotency_key {key:?} was already used for a different {stored_rpc} request"
+                "idempotency_key {} was already used for a different {stored_rpc} request",
+                crate::status::quote(key)
             )))
         })
     };
     let mut tx = db.begin_write().await.map_err(from_db)?;
-    if !key.is_empty()
+    if let Some(key) = &scoped
         && let Some(previous) = replay(stored(&mut tx, key).await.map_err(from_db)?)
     {
         return previous;
     }
     let response = op(&mut tx).await?;
-    if !key.is_empty()
+    if let Some(key) = &scoped
         && let Err(err) = save(&mut tx, key, rpc, &sha, &response.encode_to_vec(), now).await
     {
         drop(tx);
@@ -122,17 +151,18 @@ pub async fn check_key<Req: Message>(
     key: &str,
     request: &Req,
 ) -> Result<(), Status> {
-    if key.is_empty() {
+    let Some(scoped) = scoped(rpc, key)? else {
         return Ok(());
-    }
+    };
     let sha = hex::encode(Sha256::digest(request.encode_to_vec()));
     let mut conn = db.pool.acquire().await.map_err(from_db)?;
-    match stored(&mut conn, key).await.map_err(from_db)? {
+    match stored(&mut conn, &scoped).await.map_err(from_db)? {
         Some((stored_rpc, stored_sha, _)) if stored_rpc == rpc && stored_sha == sha => Ok(()),
         Some((stored_rpc, _, _)) => Err(Status::already_exists(format!(
-            "idempotency_key {key:?} was already used for a different {stored_rpc} request"
+            "idempotency_key {} was already used for a different {stored_rpc} request",
+            crate::status::quote(key)
         ))),
-        None => match save(&mut conn, key, rpc, &sha, &[], now).await {
+        None => match save(&mut conn, &scoped, rpc, &sha, &[], now).await {
             Ok(()) => Ok(()),
             Err(err) if is_unique_violation(&err) => {
                 Box::pin(check_key(db, now, rpc, key, request)).await

@@ -19,6 +19,8 @@ impl FieldViolation {
     }
 }
 
+pub use rex_domain::quote;
+
 /// `INVALID_ARGUMENT` with a message listing every violation as "field: description" and the
 /// same as `google.rpc.BadRequest` details.
 pub fn invalid_argument(violations: &[FieldViolation]) -> Status {

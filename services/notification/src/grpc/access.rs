@@ -11,11 +11,25 @@ pub const ACCESS: AccessTable = &[
     ),
     (
         "/rex.notification.v1.NotificationService/GetNotification",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::MINISTRY_OFFICER], &[]),
+        Access::Roles(
+            &[
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+                Role::MINISTRY_OFFICER,
+            ],
+            &[],
+        ),
     ),
     (
         "/rex.notification.v1.NotificationService/ListNotifications",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::MINISTRY_OFFICER], &[]),
+        Access::Roles(
+            &[
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+                Role::MINISTRY_OFFICER,
+            ],
+            &[],
+        ),
     ),
     (
         "/rex.notification.v1.NotificationService/ListInbox",
@@ -23,6 +37,7 @@ pub const ACCESS: AccessTable = &[
             &[
                 Role::EXPORTER,
                 Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
                 Role::MINISTRY_OFFICER,
             ],
             &[],
@@ -30,6 +45,13 @@ pub const ACCESS: AccessTable = &[
     ),
     (
         "/rex.notification.v1.NotificationService/AcknowledgeNotification",
-        Access::Roles(&[Role::EXPORTER, Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(
+            &[
+                Role::EXPORTER,
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+            ],
+            &[],
+        ),
     ),
 ];

@@ -16,7 +16,7 @@ pub mod person;
 pub mod revocation;
 pub mod statement;
 pub mod states;
-pub mod tin;
+pub use rex_domain::tin;
 
 pub use checks::Finding;
 pub use error::{ErrorKind, RegistrationError};

@@ -42,5 +42,7 @@ mod tests {
         assert!(check_application_branch("002").is_ok());
         assert!(check_application_branch("02").is_err_and(|e| e.contains("(REG-7)")));
         assert!(check_person_branch("17a").is_err_and(|e| e.contains("REG-7")));
+        assert!(check_application_branch("000").is_err_and(|e| e.contains("(REG-7)")));
+        assert!(read("KZREX000190320260001").is_err_and(|e| e.contains("not 000")));
     }
 }

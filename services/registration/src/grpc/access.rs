@@ -7,7 +7,14 @@ use rex_runtime::auth::{Access, AccessTable, Role};
 pub const ACCESS: AccessTable = &[
     (
         "/rex.registration.v1.RegistrationService/SubmitApplication",
-        Access::Roles(&[Role::EXPORTER, Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(
+            &[
+                Role::EXPORTER,
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+            ],
+            &[],
+        ),
     ),
     (
         "/rex.registration.v1.RegistrationService/GetApplication",
@@ -15,6 +22,7 @@ pub const ACCESS: AccessTable = &[
             &[
                 Role::EXPORTER,
                 Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
                 Role::MINISTRY_OFFICER,
             ],
             &[],
@@ -22,15 +30,22 @@ pub const ACCESS: AccessTable = &[
     ),
     (
         "/rex.registration.v1.RegistrationService/ListApplications",
-        Access::Roles(&[Role::EXPORTER, Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(
+            &[
+                Role::EXPORTER,
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+            ],
+            &[],
+        ),
     ),
     (
         "/rex.registration.v1.RegistrationService/RegisterExporter",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
     ),
     (
         "/rex.registration.v1.RegistrationService/RefuseApplication",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
     ),
     (
         "/rex.registration.v1.RegistrationService/GetRegistration",
@@ -38,6 +53,7 @@ pub const ACCESS: AccessTable = &[
             &[
                 Role::EXPORTER,
                 Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
                 Role::MINISTRY_OFFICER,
             ],
             &[],
@@ -49,19 +65,33 @@ pub const ACCESS: AccessTable = &[
     ),
     (
         "/rex.registration.v1.RegistrationService/SubmitChange",
-        Access::Roles(&[Role::EXPORTER, Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(
+            &[
+                Role::EXPORTER,
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+            ],
+            &[],
+        ),
     ),
     (
         "/rex.registration.v1.RegistrationService/DecideChange",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
     ),
     (
         "/rex.registration.v1.RegistrationService/RevokeRegistration",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::SERVICE], &["verification"]),
+        Access::Roles(
+            &[
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+                Role::SERVICE,
+            ],
+            &["verification"],
+        ),
     ),
     (
         "/rex.registration.v1.RegistrationService/ReinstateRegistration",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
     ),
     (
         "/rex.registration.v1.RegistrationService/GetDossier",
@@ -77,10 +107,17 @@ pub const ACCESS: AccessTable = &[
     ),
     (
         "/rex.registration.v1.RegistrationService/SaveAuthorizedPerson",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER], &[]),
+        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
     ),
     (
         "/rex.registration.v1.RegistrationService/ListAuthorizedPersons",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::MINISTRY_OFFICER], &[]),
+        Access::Roles(
+            &[
+                Role::ATAMEKEN_OFFICER,
+                Role::ATAMEKEN_HEAD_OFFICE,
+                Role::MINISTRY_OFFICER,
+            ],
+            &[],
+        ),
     ),
 ];

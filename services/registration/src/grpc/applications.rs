@@ -10,7 +10,7 @@ use rex_registration_domain::{
     self as domain, ApplicationStatus, Finding, SubmissionChannel as Channel, Tin, application,
     checks, periods,
 };
-use rex_runtime::auth::{Role, ensure_own as own};
+use rex_runtime::auth::{Role, ensure_branch, ensure_own as own};
 use rex_runtime::convert::{due_to_proto, timestamp_from_proto};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use tonic::{Request, Status};
@@ -111,6 +111,11 @@ pub(super) async fn submit(
         .map(|e| e.tin.trim().to_owned())
         .unwrap_or_default();
     own(caller.as_ref(), &tin)?;
+    ensure_branch(
+        caller.as_ref(),
+        &form.regional_branch_code,
+        "an application received there",
+    )?;
     let channel = if form.channel == SubmissionChannel::Electronic as i32 {
         Channel::Electronic
     } else {
@@ -220,6 +225,7 @@ pub(super) async fn get(
         .map_err(db_err)?
         .ok_or_else(|| Status::not_found(format!("application_id: no application {id:?}")))?;
     own(caller.as_ref(), &row.exporter_tin)?;
+    ensure_branch(caller.as_ref(), &row.branch_code, "the application")?;
     let application = registry.application_proto(&mut conn, &row, false).await?;
     Ok(GetApplicationResponse {
         application: Some(application),
@@ -248,14 +254,23 @@ pub(super) async fn list(
     request: Request<ListApplicationsRequest>,
 ) -> Result<ListApplicationsResponse, Status> {
     let caller = rex_runtime::auth::caller(&request);
-    let mut req = request.into_inner();
-    // An exporter lists only its own applications.
-    if let Some(c) = caller.as_ref().filter(|c| c.role == Role::EXPORTER) {
-        let tin = c.tin.clone().unwrap_or_default();
-        if !req.exporter_tin.trim().is_empty() {
-            own(caller.as_ref(), req.exporter_tin.trim())?;
+    let req = request.into_inner();
+    let asked = Some(req.exporter_tin.trim()).filter(|t| !t.is_empty());
+    // A bound role lists within its binding whatever the request asks: an exporter its own
+    // applications, a branch officer its branch's. A blank binding matches nothing.
+    let mut exporter_tin = asked.map(str::to_owned);
+    let mut branch_code = None;
+    match caller.as_ref() {
+        Some(c) if c.role == Role::EXPORTER => {
+            if let Some(tin) = asked {
+                own(caller.as_ref(), tin)?;
+            }
+            exporter_tin = Some(c.tin.clone().unwrap_or_default());
         }
-        req.exporter_tin = tin;
+        Some(c) if c.role == Role::ATAMEKEN_OFFICER => {
+            branch_code = Some(c.branch.clone().unwrap_or_default());
+        }
+        _ => {}
     }
     let status = match ApplicationStatus_::try_from(req.status) {
         Ok(ApplicationStatus_::Unspecified) => None,
@@ -270,7 +285,8 @@ pub(super) async fn list(
     };
     let filter = store::ApplicationFilter {
         status,
-        exporter_tin: Some(req.exporter_tin.trim()).filter(|t| !t.is_empty()),
+        exporter_tin: exporter_tin.as_deref(),
+        branch_code: branch_code.as_deref(),
         overdue_before: req.overdue_only.then(|| registry.today()),
         after: page_after(&req.page_token)?,
         limit: i64::from(limit) + 1,

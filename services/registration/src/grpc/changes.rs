@@ -3,13 +3,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rex_proto::registration::*;
 use rex_registration_domain::{ChangeStatus, RegistrationNumber, change, notices, periods};
-use rex_runtime::auth::{Caller, ensure_own as own};
+use rex_runtime::auth::{Caller, ensure_branch, ensure_own as own};
 use rex_runtime::convert::{date_from_proto, timestamp_from_proto};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use tonic::{Request, Status};
 
 use super::support::{
-    check_document, db_err, missing, parse_number, positioned, refused, required,
+    Actor, check_document, db_err, missing, parse_number, positioned, refused, required,
 };
 use super::{Exporter, Registry, convert};
 use crate::store::{self, ChangeRow};
@@ -31,6 +31,7 @@ pub(super) async fn submit(
     let caller = rex_runtime::auth::caller(&request);
     let req = request.into_inner();
     let number = parse_number("registration_number", &req.registration_number)?;
+    ensure_branch(caller.as_ref(), number.branch(), "the registration")?;
     let mut v = Vec::new();
     let proposed = req.proposed.clone();
     if proposed.is_none() {
@@ -154,12 +155,11 @@ impl Registry {
 
 pub(super) async fn decide(
     registry: &Registry,
+    caller: Option<Caller>,
     req: DecideChangeRequest,
 ) -> Result<DecideChangeResponse, Status> {
-    let mut v = missing(&[
-        ("change_id", &req.change_id, "CHG-2"),
-        ("officer_id", &req.officer_id, "CHG-2"),
-    ]);
+    let mut v = missing(&[("change_id", &req.change_id, "CHG-2")]);
+    let actor = Actor::of(caller, "officer_id", &req.officer_id, "CHG-2", &mut v)?;
     if !req.accept && req.refusal_reasons.trim().is_empty() {
         v.push(FieldViolation::new(
             "refusal_reasons",
@@ -169,7 +169,7 @@ pub(super) async fn decide(
     if !v.is_empty() {
         return Err(invalid_argument(&v));
     }
-    let op = async |tx: &mut sqlx::AnyConnection| registry.decide_change_in(tx, &req).await;
+    let op = async |tx: &mut sqlx::AnyConnection| registry.decide_change_in(tx, &req, &actor).await;
     registry
         .public_write("DecideChange", &req.idempotency_key, &req, op)
         .await
@@ -180,6 +180,7 @@ impl Registry {
         &self,
         tx: &mut sqlx::AnyConnection,
         req: &DecideChangeRequest,
+        actor: &Actor,
     ) -> Result<DecideChangeResponse, Status> {
         let change = store::get_change(tx, req.change_id.trim())
             .await
@@ -193,6 +194,7 @@ impl Registry {
             findings: &change.findings,
         };
         let number = parse_number("registration_number", &change.registration_number)?;
+        actor.on_branch(number.branch(), "the registration")?;
         let reg = self.load_registration(tx, &number).await?;
         let status = change::decide(received, req.accept, &reg.registration_number, reg.status)
             .map_err(refused)?;
@@ -203,7 +205,7 @@ impl Registry {
                 .map_err(db_err)?;
         }
         let refusal_reasons = req.refusal_reasons.trim();
-        let officer = req.officer_id.trim();
+        let officer = actor.person.as_str();
         let decided = store::decide_change(
             tx,
             &change.change_id,

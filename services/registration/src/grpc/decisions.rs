@@ -6,11 +6,12 @@ use rex_registration_domain::number::MAX_SEQUENCE;
 use rex_registration_domain::{
     ApplicationStatus, RegistrationError, RegistrationNumber, RegistrationStatus, notices,
 };
+use rex_runtime::auth::Caller;
 use rex_runtime::db::is_unique_violation;
 use rex_runtime::status::{FieldViolation, internal, invalid_argument};
 use tonic::Status;
 
-use super::support::{db_err, missing, refused};
+use super::support::{Actor, db_err, missing, refused};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, ApplicationRow, RegistrationRow};
 
@@ -35,20 +36,21 @@ async fn load_application(
 
 pub(super) async fn register(
     registry: &Registry,
+    caller: Option<Caller>,
     req: RegisterExporterRequest,
 ) -> Result<RegisterExporterResponse, Status> {
-    let v = missing(&[
-        ("application_id", &req.application_id, "REG-6"),
-        (
-            "authorized_person_id",
-            &req.authorized_person_id,
-            "REG-6: the authorized person who registers",
-        ),
-    ]);
+    let mut v = missing(&[("application_id", &req.application_id, "REG-6")]);
+    let actor = Actor::of(
+        caller,
+        "authorized_person_id",
+        &req.authorized_person_id,
+        "REG-6: the authorized person who registers",
+        &mut v,
+    )?;
     if !v.is_empty() {
         return Err(invalid_argument(&v));
     }
-    let op = async |tx: &mut sqlx::AnyConnection| registry.register_in(tx, &req).await;
+    let op = async |tx: &mut sqlx::AnyConnection| registry.register_in(tx, &req, &actor).await;
     registry
         .public_write("RegisterExporter", &req.idempotency_key, &req, op)
         .await
@@ -59,16 +61,18 @@ impl Registry {
         &self,
         tx: &mut sqlx::AnyConnection,
         req: &RegisterExporterRequest,
+        actor: &Actor,
     ) -> Result<RegisterExporterResponse, Status> {
         let app = load_application(tx, &req.application_id).await?;
-        let person_id = req.authorized_person_id.trim();
+        actor.on_branch(&app.branch_code, "the application")?;
+        let person_id = actor.person.as_str();
         let person = store::get_person(tx, person_id).await.map_err(db_err)?;
         let active = store::active_registration_for_tin(tx, &app.exporter_tin)
             .await
             .map_err(db_err)?;
         application::may_register(
             pending(&app),
-            &req.authorized_person_id,
+            person_id,
             person.as_ref().is_some_and(|p| p.person.active),
             active.as_deref(),
         )
@@ -144,6 +148,7 @@ impl Registry {
 
 pub(super) async fn refuse(
     registry: &Registry,
+    caller: Option<Caller>,
     req: RefuseApplicationRequest,
 ) -> Result<RefuseApplicationResponse, Status> {
     let mut v = missing(&[
@@ -153,8 +158,8 @@ pub(super) async fn refuse(
             &req.explanation,
             "REG-9: the refusal notice gives its reasons",
         ),
-        ("officer_id", &req.officer_id, "REG-9"),
     ]);
+    let actor = Actor::of(caller, "officer_id", &req.officer_id, "REG-9", &mut v)?;
     if req.reasons.is_empty() {
         v.push(FieldViolation::new(
             "reasons",
@@ -174,7 +179,8 @@ pub(super) async fn refuse(
     if !v.is_empty() {
         return Err(invalid_argument(&v));
     }
-    let op = async |tx: &mut sqlx::AnyConnection| registry.refuse_in(tx, &req, &reasons).await;
+    let op =
+        async |tx: &mut sqlx::AnyConnection| registry.refuse_in(tx, &req, &reasons, &actor).await;
     registry
         .idempotent("RefuseApplication", &req.idempotency_key, &req, op)
         .await
@@ -186,13 +192,15 @@ impl Registry {
         tx: &mut sqlx::AnyConnection,
         req: &RefuseApplicationRequest,
         reasons: &[rex_registration_domain::RefusalReason],
+        actor: &Actor,
     ) -> Result<RefuseApplicationResponse, Status> {
         let app = load_application(tx, &req.application_id).await?;
+        actor.on_branch(&app.branch_code, "the application")?;
         application::may_refuse(pending(&app)).map_err(refused)?;
         let (now, today) = (self.now(), self.today());
         let decision = store::Decision {
             status: ApplicationStatus::Refused,
-            decided_by: req.officer_id.trim(),
+            decided_by: &actor.person,
             decided_at: now,
             decided_on: today,
             refusal_reasons: reasons,

@@ -309,7 +309,8 @@ struct Exporter<'a> {
 }
 
 /// The trait's methods, each handing its request to the handler that answers it: a `whole`
-/// handler reads the caller from the request, an `inner` one takes the message alone.
+/// handler takes the request, a `caller` one the caller the token check left and the message,
+/// an `inner` one the message alone.
 macro_rules! rpcs {
     ($($method:ident($req:ty) -> $resp:ty => $kind:ident $handler:path;)+) => {
         #[tonic::async_trait]
@@ -324,6 +325,9 @@ macro_rules! rpcs {
     (@call whole $handler:path, $registry:expr, $request:expr) => {
         $handler($registry, $request)
     };
+    (@call caller $handler:path, $registry:expr, $request:expr) => {
+        $handler($registry, rex_runtime::auth::caller(&$request), $request.into_inner())
+    };
     (@call inner $handler:path, $registry:expr, $request:expr) => {
         $handler($registry, $request.into_inner())
     };
@@ -336,26 +340,26 @@ rpcs! {
     list_applications(ListApplicationsRequest) -> ListApplicationsResponse
         => whole applications::list;
     register_exporter(RegisterExporterRequest) -> RegisterExporterResponse
-        => inner decisions::register;
+        => caller decisions::register;
     refuse_application(RefuseApplicationRequest) -> RefuseApplicationResponse
-        => inner decisions::refuse;
+        => caller decisions::refuse;
     get_registration(GetRegistrationRequest) -> GetRegistrationResponse
         => whole registrations::get;
     lookup_registration(LookupRegistrationRequest) -> LookupRegistrationResponse
         => inner Registry::lookup_one;
     submit_change(SubmitChangeRequest) -> SubmitChangeResponse => whole changes::submit;
-    decide_change(DecideChangeRequest) -> DecideChangeResponse => inner changes::decide;
+    decide_change(DecideChangeRequest) -> DecideChangeResponse => caller changes::decide;
     revoke_registration(RevokeRegistrationRequest) -> RevokeRegistrationResponse
-        => inner revocations::revoke;
+        => caller revocations::revoke;
     reinstate_registration(ReinstateRegistrationRequest) -> ReinstateRegistrationResponse
-        => inner revocations::reinstate;
+        => caller revocations::reinstate;
     get_dossier(GetDossierRequest) -> GetDossierResponse => inner registrations::dossier;
     validate_statement(ValidateStatementRequest) -> ValidateStatementResponse
         => inner Registry::check_statement;
     validate_statements(ValidateStatementsRequest) -> ValidateStatementsResponse
         => inner statements::check_batch;
     save_authorized_person(SaveAuthorizedPersonRequest) -> SaveAuthorizedPersonResponse
-        => inner persons::save;
+        => caller persons::save;
     list_authorized_persons(ListAuthorizedPersonsRequest) -> ListAuthorizedPersonsResponse
         => inner persons::list;
 }

@@ -3,6 +3,7 @@
 use rex_proto::registration::*;
 use rex_registration_domain::person::{self, AuthorizedPerson};
 use rex_registration_domain::{NoticeChannel, checks, number};
+use rex_runtime::auth::{Caller, ensure_branch};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use tonic::Status;
 
@@ -12,12 +13,18 @@ use crate::store::{self, Notice, PersonRow};
 
 pub(super) async fn save(
     registry: &Registry,
+    caller: Option<Caller>,
     req: SaveAuthorizedPersonRequest,
 ) -> Result<SaveAuthorizedPersonResponse, Status> {
     let p = req
         .person
         .clone()
         .ok_or_else(|| invalid_field("person", "is required (REG-13)"))?;
+    ensure_branch(
+        caller.as_ref(),
+        &p.regional_branch_code,
+        "an authorized person of that branch",
+    )?;
     let mut v = missing(&[
         ("person.person_id", &p.person_id, "REG-13"),
         ("person.full_name", &p.full_name, "REG-13"),

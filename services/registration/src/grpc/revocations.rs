@@ -7,14 +7,13 @@ use rex_registration_domain::revocation;
 use rex_registration_domain::{
     RegistrationError, RegistrationNumber, RegistrationStatus, Requester, RevocationGround, periods,
 };
+use rex_runtime::auth::Caller;
 use rex_runtime::convert::date_from_proto;
 use rex_runtime::db::is_unique_violation;
 use rex_runtime::status::{FieldViolation, invalid_argument, invalid_field};
 use tonic::Status;
 
-use super::support::{
-    check_document, db_err, missing, parse_number, positioned, refused, required,
-};
+use super::support::{Actor, check_document, db_err, missing, parse_number, positioned, refused};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, RevocationRow};
 
@@ -24,10 +23,14 @@ struct Revoking {
     ground: RevocationGround,
     requester: Requester,
     revoked_on: NaiveDate,
+    /// The officer who revokes (REV-1): the caller, or the Ministry's officer for whom the
+    /// verification service acts.
+    officer: String,
 }
 
 pub(super) async fn revoke(
     registry: &Registry,
+    caller: Option<Caller>,
     req: RevokeRegistrationRequest,
 ) -> Result<RevokeRegistrationResponse, Status> {
     let number = parse_number("registration_number", &req.registration_number)?;
@@ -54,9 +57,8 @@ pub(super) async fn revoke(
     let revoked_on = date_from_proto("revoked_on", req.revoked_on.as_ref())
         .map_err(|e| v.push(e))
         .ok();
-    if let Some(x) = required("officer_id", &req.officer_id, "REV-1") {
-        v.push(x);
-    }
+    let actor = Actor::of(caller, "officer_id", &req.officer_id, "REV-1", &mut v)?;
+    actor.on_branch(number.branch(), "the registration")?;
     for (i, doc) in req.documents.iter().enumerate() {
         check_document(&format!("documents[{i}]"), doc, &mut v);
     }
@@ -74,6 +76,7 @@ pub(super) async fn revoke(
         ground,
         requester,
         revoked_on,
+        officer: actor.person,
     };
     let op = async |tx: &mut sqlx::AnyConnection| registry.revoke_in(tx, &req, &revoking).await;
     registry
@@ -109,7 +112,7 @@ impl Registry {
             requested_by: r.requester,
             case_reference: req.case_reference.trim().to_owned(),
             explanation: req.explanation.trim().to_owned(),
-            officer_id: req.officer_id.trim().to_owned(),
+            officer_id: r.officer.clone(),
             recorded_at: self.now(),
             court_reference: None,
             court_decision_on: None,
@@ -154,17 +157,17 @@ impl Registry {
 
 pub(super) async fn reinstate(
     registry: &Registry,
+    caller: Option<Caller>,
     req: ReinstateRegistrationRequest,
 ) -> Result<ReinstateRegistrationResponse, Status> {
     let number = parse_number("registration_number", &req.registration_number)?;
-    let mut v = missing(&[
-        (
-            "court_reference",
-            &req.court_reference,
-            "REV-5: the court decision's reference",
-        ),
-        ("officer_id", &req.officer_id, "REV-5"),
-    ]);
+    let mut v = missing(&[(
+        "court_reference",
+        &req.court_reference,
+        "REV-5: the court decision's reference",
+    )]);
+    let actor = Actor::of(caller, "officer_id", &req.officer_id, "REV-5", &mut v)?;
+    actor.on_branch(number.branch(), "the registration")?;
     let decided_on = date_from_proto("court_decision_on", req.court_decision_on.as_ref())
         .map_err(|e| v.push(e))
         .ok();

@@ -3,6 +3,7 @@
 
 use rex_proto::common::{Document, DocumentKind};
 use rex_registration_domain::{ErrorKind, Finding, RegistrationError, RegistrationNumber};
+use rex_runtime::auth::{Caller, acting_person, ensure_branch};
 use rex_runtime::status::{FieldViolation, from_db, invalid_field};
 use sha2::{Digest, Sha256};
 use tonic::Status;
@@ -55,6 +56,42 @@ pub fn missing(fields: &[(&str, &str, &str)]) -> Vec<FieldViolation> {
         .iter()
         .filter_map(|(field, value, rule)| required(field, value, rule))
         .collect()
+}
+
+/// Who acts in a write: the person recorded, and the caller whose branch bounds what it may
+/// touch.
+#[derive(Debug)]
+pub struct Actor {
+    pub person: String,
+    caller: Option<Caller>,
+}
+
+impl Actor {
+    /// The person who acts is the token's subject: the request's `field` may name that person
+    /// or be left blank, and names another only when a service acts for its own caller
+    /// (`rex_runtime::auth::acting_person`). Without authentication (development) the field is
+    /// all there is: blank, it is a violation of `rule` added to `v`.
+    pub fn of(
+        caller: Option<Caller>,
+        field: &str,
+        named: &str,
+        rule: &str,
+        v: &mut Vec<FieldViolation>,
+    ) -> Result<Actor, Status> {
+        let person = match &caller {
+            Some(c) => acting_person(Some(c), field, named)?,
+            None => {
+                v.extend(required(field, named, rule));
+                named.trim().to_owned()
+            }
+        };
+        Ok(Actor { person, caller })
+    }
+
+    /// An Atameken officer acts on its own branch's `what` only.
+    pub fn on_branch(&self, branch: &str, what: &str) -> Result<(), Status> {
+        ensure_branch(self.caller.as_ref(), branch, what)
+    }
 }
 
 pub fn findings_as_violations(findings: &[Finding]) -> Vec<FieldViolation> {

@@ -112,6 +112,7 @@ pub async fn get_application(conn: &mut AnyConnection, id: &str) -> Result<Optio
 pub struct ApplicationFilter<'a> {
     pub status: Option<ApplicationStatus>,
     pub exporter_tin: Option<&'a str>,
+    pub branch_code: Option<&'a str>,
     /// Only RECEIVED applications whose registration due date is before this day.
     pub overdue_before: Option<NaiveDate>,
     /// Keyset pagination: (received_at, application_id) strictly after this.
@@ -125,17 +126,20 @@ pub async fn list_applications(
 ) -> Result<Vec<ApplicationRow>> {
     let (after_at, after_id) = f.after.clone().unwrap_or_default();
     let rows = sqlx::query(
-        "SELECT * FROM applications WHERE ($1 = '' OR status = $1) AND ($2 = '' OR exporter_tin = $2) \
+        // A filter that is absent is NULL; an empty value is a value and matches nothing.
+        "SELECT * FROM applications WHERE ($1 = '' OR status = $1) \
+         AND ($2 IS NULL OR exporter_tin = $2) AND ($7 IS NULL OR branch_code = $7) \
          AND ($3 = '' OR (status = 'RECEIVED' AND registration_due < $3)) \
          AND ($4 = '' OR received_at > $4 OR (received_at = $4 AND application_id > $5)) \
          ORDER BY received_at, application_id LIMIT $6",
     )
     .bind(f.status.map(ApplicationStatus::code).unwrap_or(""))
-    .bind(f.exporter_tin.unwrap_or(""))
+    .bind(f.exporter_tin)
     .bind(f.overdue_before.map(iso).unwrap_or_default())
     .bind(after_at)
     .bind(after_id)
     .bind(f.limit)
+    .bind(f.branch_code)
     .fetch_all(conn)
     .await?;
     rows.iter().map(application_from_row).collect()

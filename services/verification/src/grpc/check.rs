@@ -17,6 +17,7 @@ impl Ministry {
     pub(super) async fn check(
         &self,
         req: RecordCheckRequest,
+        officer: String,
     ) -> Result<RecordCheckResponse, Status> {
         let findings = req
             .findings
@@ -24,7 +25,7 @@ impl Ministry {
             .cloned()
             .map(wire::finding_from_proto)
             .collect();
-        let input = CheckInput::parse(&req.officer_id, findings).map_err(Refusal)?;
+        let input = CheckInput::parse(&officer, findings).map_err(Refusal)?;
         idempotency::run(
             &self.db,
             self.clock.now(),

@@ -17,9 +17,10 @@ impl Ministry {
     pub(super) async fn conclude(
         &self,
         req: IssueConclusionRequest,
+        officer: String,
     ) -> Result<IssueConclusionResponse, Status> {
         let outcome = wire::outcome_from_proto(req.outcome);
-        let input = ConclusionInput::parse(outcome, &req.text, &req.officer_id).map_err(Refusal)?;
+        let input = ConclusionInput::parse(outcome, &req.text, &officer).map_err(Refusal)?;
         idempotency::run(
             &self.db,
             self.clock.now(),

@@ -123,6 +123,16 @@ impl<'a> Call<'a> {
     }
 }
 
+/// The Ministry's officer who acts: the token's subject (a request's `officer_id` may be blank
+/// or name the caller; naming another is refused). Without authentication (development) the
+/// field as sent, which the domain requires (VER-6..8).
+fn acting_officer<T>(request: &Request<T>, named: &str) -> Result<String, Status> {
+    match rex_runtime::auth::caller(request) {
+        Some(caller) => rex_runtime::auth::acting_person(Some(&caller), "officer_id", named),
+        None => Ok(named.to_owned()),
+    }
+}
+
 #[tonic::async_trait]
 impl VerificationService for Ministry {
     async fn open_case(&self, request: Request<OpenCaseRequest>) -> Reply<OpenCaseResponse> {
@@ -151,14 +161,20 @@ impl VerificationService for Ministry {
         &self,
         request: Request<RecordCheckRequest>,
     ) -> Reply<RecordCheckResponse> {
-        Ok(Response::new(self.check(request.into_inner()).await?))
+        let officer = acting_officer(&request, &request.get_ref().officer_id)?;
+        Ok(Response::new(
+            self.check(request.into_inner(), officer).await?,
+        ))
     }
 
     async fn issue_conclusion(
         &self,
         request: Request<IssueConclusionRequest>,
     ) -> Reply<IssueConclusionResponse> {
-        Ok(Response::new(self.conclude(request.into_inner()).await?))
+        let officer = acting_officer(&request, &request.get_ref().officer_id)?;
+        Ok(Response::new(
+            self.conclude(request.into_inner(), officer).await?,
+        ))
     }
 
     async fn request_revocation(
@@ -166,7 +182,8 @@ impl VerificationService for Ministry {
         request: Request<RequestRevocationRequest>,
     ) -> Reply<RequestRevocationResponse> {
         let incoming = rex_runtime::server::correlation_id(&request);
-        let answer = self.revoke(request.into_inner(), incoming).await?;
+        let officer = acting_officer(&request, &request.get_ref().officer_id)?;
+        let answer = self.revoke(request.into_inner(), officer, incoming).await?;
         Ok(Response::new(answer))
     }
 }

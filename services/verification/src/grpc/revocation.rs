@@ -14,9 +14,10 @@ impl Ministry {
     pub(super) async fn revoke(
         &self,
         req: RequestRevocationRequest,
+        officer: String,
         incoming: Option<String>,
     ) -> Result<RequestRevocationResponse, Status> {
-        let input = RevocationInput::parse(&req.officer_id).map_err(Refusal)?;
+        let input = RevocationInput::parse(&officer).map_err(Refusal)?;
         rex_runtime::idempotency::check_key(
             &self.db,
             self.clock.now(),

@@ -103,7 +103,7 @@ pub async fn claim_job(
         id: "job_id",
         open: "done_at IS NULL",
     };
-    Ok(JOBS.claim(conn, job_id, now, until).await?)
+    JOBS.claim(conn, job_id, now, until).await
 }
 
 pub async fn finish_job(conn: &mut AnyConnection, job_id: &str, now: DateTime<Utc>) -> Result<()> {

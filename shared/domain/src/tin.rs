@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn reg_2_fixture_exporters_have_valid_bins() {
-        let text = include_str!("../../../../fixtures/exporters.json");
+        let text = include_str!("../../../fixtures/exporters.json");
         let fixtures: serde_json::Value = serde_json::from_str(text).unwrap();
         let list = fixtures.as_array().unwrap();
         assert_eq!(list.len(), 10);
