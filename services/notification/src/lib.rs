@@ -23,6 +23,9 @@ use rex_runtime::db::{Db, Migrations};
 use tokio::net::TcpListener;
 
 pub use notices::Notices;
+/// The law the store's rows are read into (notices, delivery states, attempts), for tools and
+/// tests that read the store.
+pub use rex_notification_domain as domain;
 pub use sender::Smtp;
 
 /// The migrations, per backend.

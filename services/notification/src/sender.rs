@@ -291,7 +291,8 @@ pub async fn finish(
                 for event in &events {
                     store::add_event(&mut tx, &n.id, event).await?;
                 }
-                audit(&mut tx, &fact, at).await?;
+                // Audited when recorded; `at` is the evidence, which may be an earlier attempt's.
+                audit(&mut tx, &fact, notices.clock.now()).await?;
                 delivered = true;
                 tracing::info!(id = %n.id, kind = %n.kind, %reply, attempt, "e-mail accepted");
             } else {

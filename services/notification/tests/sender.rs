@@ -261,3 +261,129 @@ on_both_backends!(
     without_a_sender => reg_8_a_cut_off_attempt_is_re_sent_marked_and_the_first_time_kept,
     a_lapsed_claim_taken_over_is_no_longer_renewed_by_its_first_holder
 );
+
+/// A mail server that takes a message and holds its answer until the test lets it go: the
+/// sender is mid-conversation for as long as the test needs.
+struct SlowServer {
+    port: u16,
+    /// Told when the server has the whole message.
+    received: tokio::sync::mpsc::UnboundedReceiver<()>,
+    /// Lets the server answer.
+    release: Arc<tokio::sync::Notify>,
+}
+
+impl SlowServer {
+    async fn start() -> SlowServer {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tell, received) = tokio::sync::mpsc::unbounded_channel();
+        let release = Arc::new(tokio::sync::Notify::new());
+        let hold = release.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 slow ESMTP\r\n").await.unwrap();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = if in_data {
+                        if line != "." {
+                            continue;
+                        }
+                        in_data = false;
+                        tell.send(()).unwrap();
+                        hold.notified().await;
+                        b"250 queued\r\n"
+                    } else if line.starts_with("EHLO") {
+                        b"250-slow\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+                    } else if line.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go on\r\n"
+                    } else if line.starts_with("QUIT") {
+                        b"221 bye\r\n"
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            }
+        });
+        SlowServer {
+            port,
+            received,
+            release,
+        }
+    }
+}
+
+async fn locked_until(notices: &Notices, id: &str) -> chrono::DateTime<chrono::Utc> {
+    let text: String =
+        sqlx::query_scalar("SELECT locked_until FROM notifications WHERE notification_id = $1")
+            .bind(id)
+            .fetch_one(&notices.db().pool)
+            .await
+            .unwrap();
+    chrono::DateTime::parse_from_rfc3339(&text)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// The claim on an e-mail is short, and renewed while the mail server talks: a server slower
+/// than the lease does not let another sender take the e-mail over and send it again.
+async fn a_claim_is_renewed_while_the_mail_server_talks(w: NotificationService) {
+    let ops = Arc::new(TestClock::new(w.clock.now()));
+    let (notices, smtp) = driven(&w, &ops).await;
+    let lease = std::time::Duration::from_secs(1);
+    let notices = notices.with_claim_lease(lease);
+    let mut server = SlowServer::start().await;
+    let smtp = Smtp {
+        port: server.port,
+        timeout: std::time::Duration::from_secs(30),
+        ..smtp
+    };
+    let id = e_mail(&w, "slow").await;
+    let sending = {
+        let (notices, smtp) = (notices.clone(), smtp.clone());
+        tokio::spawn(async move {
+            let transport = smtp.transport().unwrap();
+            sender::send_due(&notices, &smtp, &transport).await.unwrap()
+        })
+    };
+    let wait = std::time::Duration::from_secs(30);
+    tokio::time::timeout(wait, server.received.recv())
+        .await
+        .expect("the server gets the message")
+        .unwrap();
+    // The first claim lapses on the machine's clock; the sender renews it (every third of a
+    // lease) from the new time on.
+    let first = locked_until(&notices, &id).await;
+    ops.advance(chrono::Duration::from_std(lease * 2).unwrap());
+    assert!(first < ops.now());
+    let deadline = std::time::Instant::now() + wait;
+    while locked_until(&notices, &id).await <= ops.now() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the claim is never renewed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        sender::claim(&notices, &id)
+            .await
+            .unwrap()
+            .map(|c| c.sending),
+        None,
+        "held by the sender still talking"
+    );
+    server.release.notify_one();
+    assert_eq!(sending.await.unwrap(), 1);
+    let mut conn = notices.db().pool.acquire().await.unwrap();
+    let attempts = store::attempts(&mut conn, &id).await.unwrap();
+    let states: Vec<_> = attempts.iter().map(|a| (a.number, a.state)).collect();
+    assert_eq!(states, [(1, AttemptState::Accepted)]);
+    let notice = store::get(&mut conn, &id).await.unwrap().unwrap();
+    assert_eq!(notice.state, DeliveryState::Delivered);
+}
+
+on_both_backends!(without_a_sender => a_claim_is_renewed_while_the_mail_server_talks);
