@@ -54,11 +54,18 @@ const LANDED: [(&str, &Migrations, &[Landed]); 3] = [
     (
         "notification",
         &rex_notification::MIGRATIONS,
-        &[(
-            1,
-            "b1be40e6d790b5a4c990505308473433cc380b416324eacc5805475eefc3fbb5a6dbd30fe92485d6563c6a4b5cbda46e",
-            "75f6f3e524b35f9f5ae0058bd21447f8c806ac5809616d7dd07a63aa0d6b1954d022b0efe2f25fe15c6f91be45c6ef96",
-        )],
+        &[
+            (
+                1,
+                "b1be40e6d790b5a4c990505308473433cc380b416324eacc5805475eefc3fbb5a6dbd30fe92485d6563c6a4b5cbda46e",
+                "75f6f3e524b35f9f5ae0058bd21447f8c806ac5809616d7dd07a63aa0d6b1954d022b0efe2f25fe15c6f91be45c6ef96",
+            ),
+            (
+                2,
+                "41dfe969aaaf3af9e5d56b443c60a0922b1b40b37f4fd919786c4ea93d8cf304b444b85da8c0ca595d6cb6b99a2abb0e",
+                "e6b86fb8d152a02ed161b1c093000a66866ade5fcefa225e53708a76d98e424c4e0eb1b2ae48475842ad2f7a5b0b8961",
+            ),
+        ],
     ),
 ];
 

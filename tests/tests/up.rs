@@ -17,6 +17,8 @@ fn rex_suite() -> Command {
 /// `rex-suite up` with every port 0 and its data in `data`; its stdout, one line per service.
 fn up(data: &Path) -> (Child, std::io::Lines<BufReader<ChildStdout>>) {
     let mut child = rex_suite()
+        // As the deployment manifests run the services (deploy/k8s/base/*/configmap.yaml).
+        .env("MALLOC_ARENA_MAX", "2")
         .args([
             "up",
             "--registration-port",
@@ -237,5 +239,363 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
     assert!(
         report.starts_with("intact: 4 entries"),
         "SaveAuthorizedPerson, SubmitApplication, RegisterExporter, RevokeRegistration: {report}"
+    );
+}
+
+// ---- Bad input over every RPC -------------------------------------------------------------------
+
+/// A token minted by `rex-suite token` with the development key of `up` under `data`.
+fn token(data: &Path, role: &str, sub: &str, binding: Option<&str>) -> String {
+    let mut command = rex_suite();
+    command.args(["token", "--role", role, "--sub", sub, "--data-dir"]);
+    command.arg(data);
+    if let Some(b) = binding {
+        command.args(["--binding", b]);
+    }
+    stdout_of(&mut command).trim().to_owned()
+}
+
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn with<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    let value = format!("Bearer {token}").parse().unwrap();
+    request.metadata_mut().insert("authorization", value);
+    request
+}
+
+/// Each case: what it sends, the field the refusal must name.
+type Refusal = Result<(), tonic::Status>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_over_every_rpc_is_refused_naming_the_field_and_nothing_is_stored() {
+    use rex_proto::common::Document;
+    use rex_proto::notification::notification_service_client::NotificationServiceClient;
+    use rex_proto::notification::*;
+    use rex_proto::registration::*;
+    use rex_proto::verification::verification_service_client::VerificationServiceClient;
+    use rex_proto::verification::*;
+    use rex_testkit::scenario;
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut child, mut lines) = up(&data);
+    let mut addr = || {
+        let line = lines.next().unwrap().unwrap();
+        format!("http://{}", line.split_whitespace().nth(1).unwrap())
+    };
+    let connect = |url: String| async move {
+        tonic::transport::Channel::from_shared(url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    };
+    let mut registration =
+        RegistrationServiceClient::new(connect(addr()).await).max_encoding_message_size(64 << 20);
+    let mut verification = VerificationServiceClient::new(connect(addr()).await);
+    let mut notification = NotificationServiceClient::new(connect(addr()).await);
+    let officer = token(&data, "atameken_officer", "AP-1", Some("002"));
+    let ministry = token(&data, "ministry_officer", "MTI-7", None);
+    let exporter = token(
+        &data,
+        "exporter",
+        &rex_testkit::tin(0),
+        Some(&rex_testkit::tin(0)),
+    );
+    let pid = child.id();
+
+    // One application on file to act on; its AP-1 saved first.
+    let save = SaveAuthorizedPersonRequest {
+        idempotency_key: String::new(),
+        person: Some(scenario::authorized_person()),
+    };
+    registration
+        .save_authorized_person(with(&officer, save))
+        .await
+        .unwrap();
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
+    let paper = || scenario::paper(0, &today);
+    let submit = |form: ApplicationForm, key: &str| SubmitApplicationRequest {
+        idempotency_key: key.into(),
+        form: Some(form),
+    };
+    let application = registration
+        .submit_application(with(&officer, submit(paper(), "")))
+        .await
+        .unwrap()
+        .into_inner()
+        .application
+        .unwrap();
+    let before = resident_kib(pid);
+    let counts = || {
+        let data = data.clone();
+        async move {
+            let mut out = Vec::new();
+            for (db, table) in [
+                ("registration", "applications"),
+                ("registration", "registrations"),
+                ("registration", "authorized_persons"),
+                ("registration", "documents"),
+                ("registration", "idempotency"),
+                ("verification", "cases"),
+                ("registration", "outbox"),
+                ("verification", "outbox"),
+            ] {
+                let url = format!("sqlite://{}/{db}.db?mode=ro", data.display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                out.push((table, n));
+            }
+            out
+        }
+    };
+    let stored = counts().await;
+
+    let mib = "Ж".repeat(1 << 19);
+    let named = |name: &str| {
+        let mut form = scenario::electronic(0, &today);
+        let d = form.data.as_mut().unwrap();
+        d.exporter.as_mut().unwrap().name.as_mut().unwrap().primary = name.into();
+        form
+    };
+    let document = |file_name: &str, media_type: &str| Document {
+        file_name: file_name.into(),
+        media_type: media_type.into(),
+        ..paper().documents[0].clone()
+    };
+    let with_documents = |documents: Vec<Document>| ApplicationForm {
+        documents,
+        ..paper()
+    };
+    let mut goods = paper();
+    let line = goods.data.as_ref().unwrap().goods[0].clone();
+    goods.data.as_mut().unwrap().goods = vec![line; 10_001];
+    let year_1 = ApplicationForm {
+        received_at: Some(prost_types::Timestamp {
+            seconds: -62_135_596_800,
+            nanos: 0,
+        }),
+        ..paper()
+    };
+    let person = |person_id: &str| SaveAuthorizedPersonRequest {
+        idempotency_key: String::new(),
+        person: Some(AuthorizedPerson {
+            person_id: person_id.into(),
+            ..scenario::authorized_person()
+        }),
+    };
+    let refuse = RefuseApplicationRequest {
+        application_id: application.application_id.clone(),
+        reasons: vec![RefusalReason::IncompleteOrUnreliableInformation as i32],
+        explanation: mib.clone(),
+        ..Default::default()
+    };
+
+    // The corpus three times: the first brings the allocator to its working size for messages
+    // of a megabyte, the others show whether bad input keeps memory (a value stored, cached or
+    // leaked grows with each pass).
+    let mut resident = vec![before];
+    for _pass in 0..3 {
+        let mut cases: Vec<(&str, &str, Refusal)> = Vec::new();
+        macro_rules! case {
+            ($what:expr, $field:expr, $call:expr) => {
+                cases.push(($what, $field, $call.await.map(|_| ())));
+            };
+        }
+        for (what, name) in [
+            ("a 1 MiB exporter name", mib.as_str()),
+            ("NUL in a name", "Altyn\u{0}Dan"),
+            ("ESC in a name", "Altyn\u{1b}[31mDan"),
+            ("U+202E in a name", "Altyn\u{202E}naD"),
+        ] {
+            case!(
+                what,
+                "form.data.exporter.name.primary",
+                registration.submit_application(with(&exporter, submit(named(name), "")))
+            );
+        }
+        case!(
+            "branch 000",
+            "form.regional_branch_code",
+            registration.submit_application(with(
+                &officer,
+                submit(
+                    ApplicationForm {
+                        regional_branch_code: "000".into(),
+                        ..paper()
+                    },
+                    ""
+                )
+            ))
+        );
+        case!(
+            "a file name that names no file",
+            "form.documents[0].file_name",
+            registration.submit_application(with(
+                &officer,
+                submit(
+                    with_documents(vec![document("../../..", "application/pdf")]),
+                    ""
+                )
+            ))
+        );
+        case!(
+            "a media type with CRLF",
+            "form.documents[0].media_type",
+            registration.submit_application(with(
+                &officer,
+                submit(
+                    with_documents(vec![document("a.pdf", "application/pdf\r\nX-A: 1")]),
+                    ""
+                )
+            ))
+        );
+        case!(
+            "10,001 documents",
+            "form.documents",
+            registration.submit_application(with(
+                &officer,
+                submit(
+                    with_documents(vec![document("a.pdf", "application/pdf"); 10_001]),
+                    ""
+                )
+            ))
+        );
+        case!(
+            "10,001 goods lines",
+            "form.data.goods",
+            registration.submit_application(with(&officer, submit(goods.clone(), "")))
+        );
+        case!(
+            "received in year 1",
+            "form.received_at",
+            registration.submit_application(with(&officer, submit(year_1.clone(), "")))
+        );
+        case!(
+            "a 1 MiB idempotency key",
+            "idempotency_key",
+            registration.submit_application(with(&officer, submit(paper(), &mib)))
+        );
+        case!(
+            "NUL in an idempotency key",
+            "idempotency_key",
+            registration.submit_application(with(&officer, submit(paper(), "k\u{0}")))
+        );
+        case!(
+            "a 1 MiB person_id",
+            "person.person_id",
+            registration.save_authorized_person(with(&officer, person(&mib)))
+        );
+        case!(
+            "a 1 MiB refusal explanation",
+            "explanation",
+            registration.refuse_application(with(&officer, refuse.clone()))
+        );
+        case!(
+            "a 1 MiB authorized_person_id",
+            "authorized_person_id",
+            registration.register_exporter(with(
+                &officer,
+                RegisterExporterRequest {
+                    idempotency_key: String::new(),
+                    application_id: application.application_id.clone(),
+                    authorized_person_id: mib.clone(),
+                }
+            ))
+        );
+        case!(
+            "a 1 MiB application id",
+            "application_id",
+            registration.get_application(with(
+                &officer,
+                GetApplicationRequest {
+                    application_id: mib.clone()
+                }
+            ))
+        );
+        case!(
+            "a 1 MiB registration number",
+            "registration_number",
+            registration.lookup_registration(LookupRegistrationRequest {
+                registration_number: mib.clone(),
+                as_of: None,
+            })
+        );
+        case!(
+            "a 1 MiB foreign_reference",
+            "foreign_reference",
+            verification.open_case(with(
+                &ministry,
+                OpenCaseRequest {
+                    foreign_reference: mib.clone(),
+                    ..scenario::open_case("NO-1", "KZREX002190320260001", chrono::Utc::now())
+                }
+            ))
+        );
+        case!(
+            "a 1 MiB case id",
+            "case_id",
+            verification.get_case(with(
+                &ministry,
+                GetCaseRequest {
+                    case_id: mib.clone()
+                }
+            ))
+        );
+        case!(
+            "a 1 MiB notification id",
+            "notification_id",
+            notification.get_notification(with(
+                &officer,
+                GetNotificationRequest {
+                    notification_id: mib.clone(),
+                }
+            ))
+        );
+
+        for (what, field, result) in &cases {
+            let status = result.as_ref().expect_err(what);
+            assert!(
+                matches!(
+                    status.code(),
+                    tonic::Code::InvalidArgument | tonic::Code::NotFound
+                ),
+                "{what}: {status:?}"
+            );
+            assert!(
+                status.message().starts_with(&format!("{field}: ")),
+                "{what}: {}",
+                &status.message()[..status.message().len().min(300)]
+            );
+            // A message quotes at most 64 characters of a bad value.
+            assert!(
+                status.message().len() < 1024,
+                "{what}: {} bytes",
+                status.message().len()
+            );
+        }
+        resident.push(resident_kib(pid));
+    }
+    assert_eq!(counts().await, stored, "nothing stored");
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
+    eprintln!("resident memory (kB): before the corpus, then after each pass: {resident:?}");
+    let (first, last) = (resident[1], resident[3]);
+    assert!(
+        last * 10 <= first * 12,
+        "resident memory grew from {first} kB after the first pass to {last} kB: {resident:?}"
     );
 }

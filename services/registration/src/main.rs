@@ -30,6 +30,14 @@ struct Cli {
     /// other's writes before every answer.
     #[arg(long, env = "REX_LOOKUP_CACHE_MB")]
     lookup_cache_mb: Option<u64>,
+    /// Address to serve the gRPC API on (with no command, as with `serve`).
+    #[arg(
+        long,
+        global = true,
+        env = "REX_REGISTRATION_LISTEN",
+        default_value = "127.0.0.1:50051"
+    )]
+    listen: SocketAddr,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -37,14 +45,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the gRPC API (the default).
-    Serve {
-        #[arg(
-            long,
-            env = "REX_REGISTRATION_LISTEN",
-            default_value = "127.0.0.1:50051"
-        )]
-        listen: SocketAddr,
-    },
+    Serve,
     /// Run the database migrations and exit (for operators who migrate with a job).
     Migrate,
     /// Retention (RET-1): report what is kept until when.
@@ -60,10 +61,9 @@ async fn main() -> anyhow::Result<()> {
     // Security settings are checked before any port is bound.
     let base = cli.common.base("registration")?;
     cli.common.security.start_metrics().await?;
-    match cli.command.unwrap_or(Command::Serve {
-        listen: "127.0.0.1:50051".parse()?,
-    }) {
-        Command::Serve { listen } => {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let listen = cli.listen;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;

@@ -104,3 +104,19 @@ fn a_file_sets_what_the_environment_and_flags_do_not_and_typos_are_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_listen_address_is_read_from_the_environment_without_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[],
+        &[("REX_REGISTRATION_LISTEN", "not-an-address".to_owned())],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid value 'not-an-address' for '--listen"),
+        "{stderr}"
+    );
+}

@@ -360,6 +360,20 @@ on_both_backends!(
     spawn_registration => bad_input_is_invalid_argument_naming_field_and_rule_with_nothing_stored
 );
 
+async fn a_document_is_kept_under_its_safe_base_name(mut s: RegistrationService) {
+    let mut f = form(0, SubmissionChannel::Paper, morning(d("2026-03-19")));
+    f.documents[0].file_name = "../../../etc/\u{202E}passwd".into();
+    f.documents[0].media_type = "Application/PDF".into();
+    s.submit(f).await;
+    let kept: Vec<(String, String)> =
+        sqlx::query_as("SELECT file_name, media_type FROM documents ORDER BY position")
+            .fetch_all(&s.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(kept[0], ("passwd".to_owned(), "application/pdf".to_owned()));
+}
+on_both_backends!(spawn_registration => a_document_is_kept_under_its_safe_base_name);
+
 // ---- REG-6..8: registration ----------------------------------------------------------------------
 
 /// Fixture 0 registered by `AP-1` on Friday 20 March 2026 from its paper application of

@@ -242,6 +242,13 @@ async fn reg_5_json_api_keeps_valid_revoked_unknown_and_malformed_apart(
     assert_eq!(status, 400, "{body}");
     let (status, _) = http(api, "POST", "/api/v1/checks", Some("[1, 2]")).await;
     assert_eq!(status, 400);
+    // A body that does not say it is JSON is not read as JSON.
+    let batch = batch.to_string();
+    for path in ["/api/v1/checks", "/api/v1/statements/validate"] {
+        let (status, body) = http_typed(api, "POST", path, "text/plain", Some(&batch)).await;
+        assert_eq!(status, 415, "{path}: {body}");
+        assert!(body.contains("Content-Type"), "{body}");
+    }
     // The OpenAPI description is served and names every path the API routes.
     let (status, yaml) = http(api, "GET", "/api/v1/openapi.yaml", None).await;
     assert_eq!(status, 200);

@@ -5,5 +5,5 @@ pub mod text;
 pub mod tin;
 
 pub use number::{MAX_SEQUENCE, NumberError, RegistrationNumber, parse_branch};
-pub use text::quote;
+pub use text::{TextKind, TextLimit, quote};
 pub use tin::{Tin, TinError};

@@ -22,17 +22,15 @@ pub struct RegistrationNumber {
 /// Which part of a number is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NumberError {
-    #[error("registration number {0:?} must have 20 characters (KZREXKKKDDMMYYYYNNNN)")]
+    #[error("registration number {} must have 20 characters (KZREXKKKDDMMYYYYNNNN)", crate::text::quote(.0))]
     Length(String),
-    #[error("registration number {0:?} must start with KZREX (upper case)")]
+    #[error("registration number {} must start with KZREX (upper case)", crate::text::quote(.0))]
     Prefix(String),
-    #[error(
-        "registration number {0:?}: branch code KKK (characters 6-8) must be 3 digits, not 000"
-    )]
+    #[error("registration number {}: branch code KKK (characters 6-8) must be 3 digits, not 000", crate::text::quote(.0))]
     Branch(String),
-    #[error("registration number {0:?}: DDMMYYYY (characters 9-16) is not a real date")]
+    #[error("registration number {}: DDMMYYYY (characters 9-16) is not a real date", crate::text::quote(.0))]
     Date(String),
-    #[error("registration number {0:?}: sequence NNNN (characters 17-20) must be 0001 to 9999")]
+    #[error("registration number {}: sequence NNNN (characters 17-20) must be 0001 to 9999", crate::text::quote(.0))]
     Sequence(String),
 }
 

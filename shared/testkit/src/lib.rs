@@ -34,7 +34,7 @@ mod verification;
 pub use binary::{cargo_bin, stdout_of, workspace};
 pub use database::{Backend, Database};
 pub use fixtures::{d, data, document, fixtures, form, morning, pdate, tin, utc};
-pub use http::http;
+pub use http::{http, http_typed};
 pub use notification::{NotificationService, spawn_notification};
 pub use registration::{RegistrationService, spawn_registration};
 pub use server::channel;

@@ -45,12 +45,15 @@ pub enum NotificationError {
         facts: Vec<String>,
     },
     /// Idempotency: a key names one notice; another request under it is refused, never sent.
-    #[error("idempotency_key {key:?} was already used for a different notice")]
+    #[error(
+        "idempotency_key {} was already used for a different notice",
+        rex_domain::quote(key)
+    )]
     KeyUsedForAnotherNotice { key: String },
     /// Idempotency: the same key was being accepted at the same moment elsewhere.
     #[error("the same notice was sent concurrently; retry with the same key")]
     SentConcurrently,
-    #[error("notification_id: no notification {id:?}")]
+    #[error("notification_id: no notification {}", rex_domain::quote(id))]
     NoSuchNotice { id: String },
     /// REG-8: an inbox is an exporter's; whose must be said.
     #[error("recipient: is required: the exporter's TIN (REG-8)")]

@@ -73,8 +73,8 @@ impl SendRequest {
             faults.push(FieldError::new(
                 "recipient_email",
                 format!(
-                    "{:?} is not an e-mail address; EMAIL needs one",
-                    self.recipient_email
+                    "{} is not an e-mail address; EMAIL needs one",
+                    rex_domain::quote(&self.recipient_email)
                 ),
             ));
         }

@@ -2,6 +2,7 @@
 //! refused within 10 calendar days (CHG-2), refused when incorrect or incomplete (CHG-3).
 
 use chrono::NaiveDate;
+use rex_domain::quote;
 
 use crate::checks::{Finding, check_data};
 use crate::error::RegistrationError;
@@ -88,7 +89,8 @@ pub fn assess(
             "proposed.exporter.tin",
             "CHG-3",
             format!(
-                "the TIN cannot change ({exporter_tin} to {new_tin:?}): another TIN is another exporter, which applies anew (REG-2)"
+                "the TIN cannot change ({exporter_tin} to {}): another TIN is another exporter, which applies anew (REG-2)",
+                quote(new_tin)
             ),
         ));
     }

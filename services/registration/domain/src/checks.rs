@@ -1,6 +1,7 @@
 //! The automatic completeness checks of application No. 1 (REG-2..4) and of changed
 //! registration data (CHG-1, CHG-3). Each finding names the box, the field and the rule.
 
+use rex_domain::quote;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -148,7 +149,7 @@ pub fn check_data(data: Option<&RegistrationData>, prefix: &str) -> Vec<Finding>
             "1",
             f("country"),
             "REG-1",
-            format!("box 1: country {country:?}: Order 244-NK registers exporters of Kazakhstan, country must be KZ"),
+            format!("box 1: country {}: Order 244-NK registers exporters of Kazakhstan, country must be KZ", quote(country)),
         ));
     }
     let tin = exporter.map(|e| e.tin.trim()).unwrap_or("");
@@ -183,7 +184,7 @@ pub fn check_data(data: Option<&RegistrationData>, prefix: &str) -> Vec<Finding>
             "2",
             c("phone"),
             "REG-2",
-            format!("box 2: telephone {phone:?} is not a telephone number (7 to 15 digits, e.g. +7 727 123 4567)"),
+            format!("box 2: telephone {} is not a telephone number (7 to 15 digits, e.g. +7 727 123 4567)", quote(phone)),
         ));
     }
     let fax = contact.map(|c| c.fax.trim()).unwrap_or("");
@@ -192,7 +193,7 @@ pub fn check_data(data: Option<&RegistrationData>, prefix: &str) -> Vec<Finding>
             "2",
             c("fax"),
             "REG-2",
-            format!("box 2: fax {fax:?} is not a telephone number"),
+            format!("box 2: fax {} is not a telephone number", quote(fax)),
         ));
     }
     let email = contact.map(|c| c.email.trim()).unwrap_or("");
@@ -208,7 +209,7 @@ pub fn check_data(data: Option<&RegistrationData>, prefix: &str) -> Vec<Finding>
             "2",
             c("email"),
             "REG-2",
-            format!("box 2: {email:?} is not an e-mail address"),
+            format!("box 2: {} is not an e-mail address", quote(email)),
         ));
     }
     // Box 3.
@@ -270,7 +271,7 @@ pub fn check_data(data: Option<&RegistrationData>, prefix: &str) -> Vec<Finding>
                 "4",
                 format!("{field}.hs_code"),
                 "REG-2",
-                format!("box 4: HS code {code:?} must be a 4-digit HS heading (e.g. 1101), or a 2-digit chapter when the goods fall under more than 20 headings"),
+                format!("box 4: HS code {} must be a 4-digit HS heading (e.g. 1101), or a 2-digit chapter when the goods fall under more than 20 headings", quote(code)),
             ));
         } else if code.len() == 4 && chapters {
             out.push(Finding::new(

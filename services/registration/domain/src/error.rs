@@ -35,7 +35,8 @@ pub enum RegistrationError {
         first_rule: String,
     },
     #[error(
-        "authorized_person_id: {person_id:?} is not an active authorized person; only an authorized person registers exporters in REX (REG-6, REG-13)"
+        "authorized_person_id: {} is not an active authorized person; only an authorized person registers exporters in REX (REG-6, REG-13)",
+        rex_domain::quote(person_id)
     )]
     Reg13NotAnAuthorizedPerson { person_id: String },
     #[error(

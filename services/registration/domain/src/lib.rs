@@ -9,6 +9,7 @@ pub mod change;
 pub mod checks;
 pub mod error;
 pub mod form;
+pub mod limits;
 pub mod notices;
 pub mod number;
 pub mod periods;

@@ -18,7 +18,8 @@ pub fn check_application_branch(code: &str) -> Result<(), String> {
     match parse_branch(code.trim()) {
         Some(_) => Ok(()),
         None => Err(format!(
-            "{code:?} must be the 3-digit code of Atameken's regional branch (REG-7)"
+            "{} must be the 3-digit code of Atameken's regional branch (REG-7)",
+            rex_domain::quote(code)
         )),
     }
 }

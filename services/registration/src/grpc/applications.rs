@@ -12,10 +12,12 @@ use rex_registration_domain::{
 };
 use rex_runtime::auth::{Role, ensure_branch, ensure_own as own};
 use rex_runtime::convert::{due_to_proto, timestamp_from_proto};
-use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
+use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field, quote};
 use tonic::{Request, Status};
 
-use super::support::{check_document, db_err, findings_as_violations, refused};
+use super::support::{
+    check_document, check_documents, db_err, findings_as_violations, refused, violations,
+};
 use super::{Registry, convert};
 use crate::store;
 
@@ -61,9 +63,10 @@ fn check_form_structure(
             None
         }
     };
-    for (i, doc) in form.documents.iter().enumerate() {
-        check_document(&format!("form.documents[{i}]"), doc, &mut v);
-    }
+    v.extend(violations(domain::limits::application_form(
+        &convert::application_form(form),
+    )));
+    check_documents("form.documents", &form.documents, &mut v);
     if let Some(poa) = form
         .representative
         .as_ref()
@@ -101,8 +104,14 @@ pub(super) async fn submit(
         .ok_or_else(|| invalid_field("form", "is required: application No. 1 (REG-2)"))?;
     let received_at = check_form_structure(&form, registry.now())?;
     let received_on = rex_calendar::time::local_date(received_at);
-    let refusal = registry.step(periods::REFUSAL, received_on, None)?;
-    let registration = registry.step(periods::REGISTRATION, received_on, None)?;
+    // A receipt whose periods end outside the calendar's years is a fault of the field.
+    let at_receipt = |period| {
+        registry
+            .step(period, received_on, None)
+            .map_err(|s| invalid_field("form.received_at", s.message().to_owned()))
+    };
+    let refusal = at_receipt(periods::REFUSAL)?;
+    let registration = at_receipt(periods::REGISTRATION)?;
     let mut findings = checks::check_application(&convert::application_form(&form), received_on);
     let tin = form
         .data
@@ -223,7 +232,9 @@ pub(super) async fn get(
     let row = store::get_application(&mut conn, id.trim())
         .await
         .map_err(db_err)?
-        .ok_or_else(|| Status::not_found(format!("application_id: no application {id:?}")))?;
+        .ok_or_else(|| {
+            Status::not_found(format!("application_id: no application {}", quote(&id)))
+        })?;
     own(caller.as_ref(), &row.exporter_tin)?;
     ensure_branch(caller.as_ref(), &row.branch_code, "the application")?;
     let application = registry.application_proto(&mut conn, &row, false).await?;

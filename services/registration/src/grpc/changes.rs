@@ -2,14 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rex_proto::registration::*;
-use rex_registration_domain::{ChangeStatus, RegistrationNumber, change, notices, periods};
+use rex_registration_domain::{ChangeStatus, RegistrationNumber, change, limits, notices, periods};
 use rex_runtime::auth::{Caller, ensure_branch, ensure_own as own};
 use rex_runtime::convert::{date_from_proto, timestamp_from_proto};
-use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
+use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field, quote};
 use tonic::{Request, Status};
 
 use super::support::{
-    Actor, check_document, db_err, missing, parse_number, positioned, refused, required,
+    Actor, check_documents, db_err, limited, missing, parse_number, positioned, refused, required,
+    violations,
 };
 use super::{Exporter, Registry, convert};
 use crate::store::{self, ChangeRow};
@@ -64,9 +65,14 @@ pub(super) async fn submit(
             None
         }
     };
-    for (i, doc) in req.documents.iter().enumerate() {
-        check_document(&format!("documents[{i}]"), doc, &mut v);
+    v.extend(limited(&[("reason", &req.reason, limits::TEXT)]));
+    if let Some(p) = &proposed {
+        v.extend(violations(limits::registration_data(
+            "proposed",
+            &convert::data(p),
+        )));
     }
+    check_documents("documents", &req.documents, &mut v);
     let (Some(proposed), Some(changed_on), Some(received_at)) = (proposed, changed_on, received_at)
     else {
         return Err(invalid_argument(&v));
@@ -83,7 +89,9 @@ pub(super) async fn submit(
         .calendar
         .due(changed_on, period.count, period.unit)
         .map_err(|e| invalid_field("changed_on", format!("{e} (CHG-1)")))?;
-    registry.step(periods::CHANGE_DECISION, received_on, None)?;
+    registry
+        .step(periods::CHANGE_DECISION, received_on, None)
+        .map_err(|s| invalid_field("received_at", s.message().to_owned()))?;
     let notified = Notified {
         number,
         proposed,
@@ -159,6 +167,10 @@ pub(super) async fn decide(
     req: DecideChangeRequest,
 ) -> Result<DecideChangeResponse, Status> {
     let mut v = missing(&[("change_id", &req.change_id, "CHG-2")]);
+    v.extend(limited(&[
+        ("change_id", &req.change_id, limits::IDENTIFIER),
+        ("refusal_reasons", &req.refusal_reasons, limits::TEXT),
+    ]));
     let actor = Actor::of(caller, "officer_id", &req.officer_id, "CHG-2", &mut v)?;
     if !req.accept && req.refusal_reasons.trim().is_empty() {
         v.push(FieldViolation::new(
@@ -186,7 +198,7 @@ impl Registry {
             .await
             .map_err(db_err)?
             .ok_or_else(|| {
-                Status::not_found(format!("change_id: no change {:?}", req.change_id))
+                Status::not_found(format!("change_id: no change {}", quote(&req.change_id)))
             })?;
         let received = change::Received {
             change_id: &change.change_id,

@@ -4,14 +4,14 @@ use rex_proto::registration::*;
 use rex_registration_domain::application::{self, Pending};
 use rex_registration_domain::number::MAX_SEQUENCE;
 use rex_registration_domain::{
-    ApplicationStatus, RegistrationError, RegistrationNumber, RegistrationStatus, notices,
+    ApplicationStatus, RegistrationError, RegistrationNumber, RegistrationStatus, limits, notices,
 };
 use rex_runtime::auth::Caller;
 use rex_runtime::db::is_unique_violation;
-use rex_runtime::status::{FieldViolation, internal, invalid_argument};
+use rex_runtime::status::{FieldViolation, internal, invalid_argument, quote};
 use tonic::Status;
 
-use super::support::{Actor, db_err, missing, refused};
+use super::support::{Actor, db_err, limited, missing, refused};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, ApplicationRow, RegistrationRow};
 
@@ -31,7 +31,7 @@ async fn load_application(
     store::get_application(tx, id.trim())
         .await
         .map_err(db_err)?
-        .ok_or_else(|| Status::not_found(format!("application_id: no application {id:?}")))
+        .ok_or_else(|| Status::not_found(format!("application_id: no application {}", quote(id))))
 }
 
 pub(super) async fn register(
@@ -40,6 +40,11 @@ pub(super) async fn register(
     req: RegisterExporterRequest,
 ) -> Result<RegisterExporterResponse, Status> {
     let mut v = missing(&[("application_id", &req.application_id, "REG-6")]);
+    v.extend(limited(&[(
+        "application_id",
+        &req.application_id,
+        limits::IDENTIFIER,
+    )]));
     let actor = Actor::of(
         caller,
         "authorized_person_id",
@@ -159,6 +164,10 @@ pub(super) async fn refuse(
             "REG-9: the refusal notice gives its reasons",
         ),
     ]);
+    v.extend(limited(&[
+        ("application_id", &req.application_id, limits::IDENTIFIER),
+        ("explanation", &req.explanation, limits::TEXT),
+    ]));
     let actor = Actor::of(caller, "officer_id", &req.officer_id, "REG-9", &mut v)?;
     if req.reasons.is_empty() {
         v.push(FieldViolation::new(

@@ -2,12 +2,12 @@
 
 use rex_proto::registration::*;
 use rex_registration_domain::person::{self, AuthorizedPerson};
-use rex_registration_domain::{NoticeChannel, checks, number};
+use rex_registration_domain::{NoticeChannel, checks, limits, number};
 use rex_runtime::auth::{Caller, ensure_branch};
-use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
+use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field, quote};
 use tonic::Status;
 
-use super::support::{db_err, missing};
+use super::support::{db_err, limited, missing};
 use super::{Registry, convert};
 use crate::store::{self, Notice, PersonRow};
 
@@ -30,6 +30,13 @@ pub(super) async fn save(
         ("person.full_name", &p.full_name, "REG-13"),
         ("person.position", &p.position, "REG-13"),
     ]);
+    v.extend(limited(&[
+        ("person.person_id", &p.person_id, limits::IDENTIFIER),
+        ("person.full_name", &p.full_name, limits::NAME),
+        ("person.position", &p.position, limits::NAME),
+        ("person.phone", &p.phone, limits::PHONE),
+        ("person.email", &p.email, limits::EMAIL),
+    ]));
     if let Err(e) = number::check_person_branch(&p.regional_branch_code) {
         v.push(FieldViolation::new("person.regional_branch_code", e));
     }
@@ -37,8 +44,8 @@ pub(super) async fn save(
         v.push(FieldViolation::new(
             "person.phone",
             format!(
-                "{:?} is not a telephone number (REG-13: contact details)",
-                p.phone
+                "{} is not a telephone number (REG-13: contact details)",
+                quote(&p.phone)
             ),
         ));
     }
@@ -46,8 +53,8 @@ pub(super) async fn save(
         v.push(FieldViolation::new(
             "person.email",
             format!(
-                "{:?} is not an e-mail address (REG-13: contact details)",
-                p.email
+                "{} is not an e-mail address (REG-13: contact details)",
+                quote(&p.email)
             ),
         ));
     }

@@ -5,7 +5,8 @@ use rex_proto::registration::*;
 use rex_registration_domain::notices::{self, RevocationNotice};
 use rex_registration_domain::revocation;
 use rex_registration_domain::{
-    RegistrationError, RegistrationNumber, RegistrationStatus, Requester, RevocationGround, periods,
+    RegistrationError, RegistrationNumber, RegistrationStatus, Requester, RevocationGround, limits,
+    periods,
 };
 use rex_runtime::auth::Caller;
 use rex_runtime::convert::date_from_proto;
@@ -13,7 +14,10 @@ use rex_runtime::db::is_unique_violation;
 use rex_runtime::status::{FieldViolation, invalid_argument, invalid_field};
 use tonic::Status;
 
-use super::support::{Actor, check_document, db_err, missing, parse_number, positioned, refused};
+use super::support::{
+    Actor, check_document, check_documents, db_err, limited, missing, parse_number, positioned,
+    refused,
+};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, RevocationRow};
 
@@ -59,9 +63,11 @@ pub(super) async fn revoke(
         .ok();
     let actor = Actor::of(caller, "officer_id", &req.officer_id, "REV-1", &mut v)?;
     actor.on_branch(number.branch(), "the registration")?;
-    for (i, doc) in req.documents.iter().enumerate() {
-        check_document(&format!("documents[{i}]"), doc, &mut v);
-    }
+    v.extend(limited(&[
+        ("case_reference", &req.case_reference, limits::IDENTIFIER),
+        ("explanation", &req.explanation, limits::TEXT),
+    ]));
+    check_documents("documents", &req.documents, &mut v);
     let (Some(ground), Some(requester), Some(revoked_on)) = (ground, requester, revoked_on) else {
         return Err(invalid_argument(&v));
     };
@@ -166,6 +172,11 @@ pub(super) async fn reinstate(
         &req.court_reference,
         "REV-5: the court decision's reference",
     )]);
+    v.extend(limited(&[(
+        "court_reference",
+        &req.court_reference,
+        limits::IDENTIFIER,
+    )]));
     let actor = Actor::of(caller, "officer_id", &req.officer_id, "REV-5", &mut v)?;
     actor.on_branch(number.branch(), "the registration")?;
     let decided_on = date_from_proto("court_decision_on", req.court_decision_on.as_ref())

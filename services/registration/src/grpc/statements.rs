@@ -140,8 +140,8 @@ impl Registry {
             v.push(FieldViolation::new(
                 "value.currency_code",
                 format!(
-                    "{:?} must be an ISO 4217 code such as CHF or NOK (REG-12)",
-                    value.currency_code
+                    "{} must be an ISO 4217 code such as CHF or NOK (REG-12)",
+                    rex_runtime::status::quote(&value.currency_code)
                 ),
             ));
         }
@@ -304,7 +304,8 @@ fn parse_decimal(field: &str, text: &str) -> Result<Decimal, FieldViolation> {
         _ => Err(FieldViolation::new(
             field,
             format!(
-                "{text:?} must be a non-negative decimal number with a dot, e.g. \"10300.00\" (REG-12)"
+                "{} must be a non-negative decimal number with a dot, e.g. \"10300.00\" (REG-12)",
+                rex_runtime::status::quote(text)
             ),
         )),
     }

@@ -1,10 +1,12 @@
 //! What every handler of the edge shares: the status of a refusal of law, required fields,
 //! documents' shape, numbers.
 
+use rex_domain::TextLimit;
+use rex_domain::text::{MEDIA_TYPES, media_type_ok, safe_file_name};
 use rex_proto::common::{Document, DocumentKind};
-use rex_registration_domain::{ErrorKind, Finding, RegistrationError, RegistrationNumber};
+use rex_registration_domain::{ErrorKind, Finding, RegistrationError, RegistrationNumber, limits};
 use rex_runtime::auth::{Caller, acting_person, ensure_branch};
-use rex_runtime::status::{FieldViolation, from_db, invalid_field};
+use rex_runtime::status::{FieldViolation, from_db, invalid_field, quote};
 use sha2::{Digest, Sha256};
 use tonic::Status;
 
@@ -78,6 +80,10 @@ impl Actor {
         rule: &str,
         v: &mut Vec<FieldViolation>,
     ) -> Result<Actor, Status> {
+        // Past its limit the field is not compared with anyone.
+        if let Err(why) = limits::IDENTIFIER.check(named) {
+            return Err(invalid_field(field, why));
+        }
         let person = match &caller {
             Some(c) => acting_person(Some(c), field, named)?,
             None => {
@@ -114,6 +120,24 @@ pub fn check_document(field: &str, doc: &Document, out: &mut Vec<FieldViolation>
             format!("{field}.file_name"),
             "is required",
         ));
+    } else if safe_file_name(&doc.file_name).is_none() {
+        out.push(FieldViolation::new(
+            format!("{field}.file_name"),
+            format!(
+                "{} names no file: give the document's own name",
+                quote(&doc.file_name)
+            ),
+        ));
+    }
+    if !media_type_ok(&doc.media_type) {
+        out.push(FieldViolation::new(
+            format!("{field}.media_type"),
+            format!(
+                "{} is not accepted; one of {}",
+                quote(&doc.media_type),
+                MEDIA_TYPES.join(", ")
+            ),
+        ));
     }
     if doc.content.is_empty() {
         out.push(FieldViolation::new(
@@ -138,6 +162,45 @@ pub fn check_document(field: &str, doc: &Document, out: &mut Vec<FieldViolation>
             "does not match the content's SHA-256: the document was damaged in transit",
         ));
     }
+}
+
+/// The documents of a request at `field`: their number within the limit, then each one's shape.
+pub fn check_documents(field: &str, documents: &[Document], out: &mut Vec<FieldViolation>) {
+    if documents.len() > limits::MAX_DOCUMENTS {
+        out.push(FieldViolation::new(
+            field,
+            format!(
+                "has {} documents; at most {} are accepted in one request",
+                documents.len(),
+                limits::MAX_DOCUMENTS
+            ),
+        ));
+        return;
+    }
+    for (i, doc) in documents.iter().enumerate() {
+        check_document(&format!("{field}[{i}]"), doc, out);
+    }
+}
+
+/// The fields past their limits, of `(field, value, limit)`.
+pub fn limited(fields: &[(&str, &str, TextLimit)]) -> Vec<FieldViolation> {
+    fields
+        .iter()
+        .filter_map(|(field, value, limit)| {
+            limit
+                .check(value)
+                .err()
+                .map(|why| FieldViolation::new(*field, why))
+        })
+        .collect()
+}
+
+/// Violations of the domain's limits, as the edge reports them.
+pub fn violations(found: Vec<limits::Violation>) -> Vec<FieldViolation> {
+    found
+        .into_iter()
+        .map(|(field, why)| FieldViolation::new(field, why))
+        .collect()
 }
 
 /// Numbered positions of a request's documents, as they are stored.

@@ -173,6 +173,8 @@ impl Registry {
                 owner_id,
                 position: *position,
                 doc,
+                // The edge refused a name that reduces to nothing; what is kept is the base name.
+                file_name: rex_domain::text::safe_file_name(&doc.file_name).unwrap_or_default(),
                 sha256: sha256_hex(&doc.content),
                 received_on,
                 keep_until: periods::keep_until(received_on),

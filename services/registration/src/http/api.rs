@@ -181,6 +181,35 @@ pub(super) fn api_error(status: &Status) -> Response {
     (http, Json(json!({ "error": error_json(&e) }))).into_response()
 }
 
+/// The answer refusing a body that does not say it is JSON: `415 Unsupported Media Type` naming
+/// the header; none for JSON. Reading another media type as JSON would accept what the client
+/// did not mean.
+pub(super) fn not_json(headers: &axum::http::HeaderMap) -> Option<Response> {
+    let given = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = given.split(';').next().unwrap_or_default().trim();
+    if essence.eq_ignore_ascii_case("application/json") {
+        return None;
+    }
+    let status = rex_runtime::status::invalid_field(
+        "Content-Type",
+        format!(
+            "{} is not accepted: send the body as application/json",
+            rex_runtime::status::quote(given)
+        ),
+    );
+    let e = crate::grpc::statements::bulk_error(&status);
+    Some(
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Json(json!({ "error": error_json(&e) })),
+        )
+            .into_response(),
+    )
+}
+
 pub(super) fn bad_body(message: String) -> Response {
     api_error(&rex_runtime::status::invalid_field("body", message))
 }
@@ -226,8 +255,12 @@ pub(super) async fn api_search_by_tin(
 
 pub(super) async fn api_statement(
     State(site): State<Arc<Site>>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Some(refused) = not_json(&headers) {
+        return refused;
+    }
     let input: StatementIn = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return bad_body(format!("not a statement: {e}")),
@@ -286,7 +319,14 @@ pub(super) struct ChecksIn {
     items: Vec<Value>,
 }
 
-pub(super) async fn api_checks(State(site): State<Arc<Site>>, body: axum::body::Bytes) -> Response {
+pub(super) async fn api_checks(
+    State(site): State<Arc<Site>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(refused) = not_json(&headers) {
+        return refused;
+    }
     let input: ChecksIn = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return bad_body(format!("expected {{\"items\": [...]}}: {e}")),

@@ -115,7 +115,13 @@ pub(super) fn parse_date(
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map(date_to_proto)
         .map_err(|_| {
-            rex_runtime::status::invalid_field(field, format!("{text:?} must be a date YYYY-MM-DD"))
+            rex_runtime::status::invalid_field(
+                field,
+                format!(
+                    "{} must be a date YYYY-MM-DD",
+                    rex_runtime::status::quote(text)
+                ),
+            )
         })
 }
 

@@ -62,6 +62,8 @@ pub struct NewDocument<'a> {
     pub owner_id: &'a str,
     pub position: i64,
     pub doc: &'a Document,
+    /// The document's file name as kept (a safe base name).
+    pub file_name: String,
     pub sha256: String,
     pub received_on: NaiveDate,
     pub keep_until: NaiveDate,
@@ -80,8 +82,8 @@ pub async fn insert_document(conn: &mut AnyConnection, d: &NewDocument<'_>) -> R
     .bind(d.owner_id)
     .bind(d.position)
     .bind(kind)
-    .bind(&d.doc.file_name)
-    .bind(&d.doc.media_type)
+    .bind(&d.file_name)
+    .bind(d.doc.media_type.trim().to_ascii_lowercase())
     .bind(&d.sha256)
     .bind(i64::try_from(d.doc.content.len()).unwrap_or(i64::MAX))
     .bind(d.doc.content.clone())

@@ -38,7 +38,10 @@ pub enum VerificationError {
     Ver6OfficerRequired,
     #[error("at least one finding is required: per document and against REX data (VER-6)")]
     Ver6FindingsRequired,
-    #[error("{document_id:?} is not a document of the case's dossier (VER-6)")]
+    #[error(
+        "{} is not a document of the case's dossier (VER-6)",
+        rex_domain::quote(document_id)
+    )]
     Ver6UnknownDocument { index: usize, document_id: String },
     #[error("must be a VerificationOutcome other than UNSPECIFIED (VER-7)")]
     Ver7OutcomeRequired,
@@ -50,13 +53,17 @@ pub enum VerificationError {
     Ver8OfficerRequired,
     #[error("{}", .0.reason)]
     Malformed(Malformed),
+    /// A field past its limit of length or characters.
+    #[error("{why}")]
+    OverLimit { field: String, why: String },
     /// Every problem of one request at once, so the caller fixes them in one go.
     #[error("{}", listing(.0))]
     Invalid(Vec<VerificationError>),
 
     // ---- the case: a request that is the same case under another number ---------------------
     #[error(
-        "foreign_reference {reference:?} of {country} is already case {case_id} for {registered}, not {requested}"
+        "foreign_reference {} of {country} is already case {case_id} for {registered}, not {requested}",
+        rex_domain::quote(reference)
     )]
     Ver1ReferenceIsAnotherCase {
         reference: String,
@@ -129,6 +136,7 @@ impl VerificationError {
             Self::Ver7OutcomeRequired => "outcome",
             Self::Ver7TextRequired => "text",
             Self::Malformed(m) => return Some(m.field.clone()),
+            Self::OverLimit { field, .. } => return Some(field.clone()),
             _ => return None,
         };
         Some(field.to_owned())

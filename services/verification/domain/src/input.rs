@@ -12,6 +12,35 @@ use crate::state::{Country, Outcome};
 /// How far a receipt may lie ahead of the service's clock (clocks of two offices differ).
 const CLOCK_SKEW_MINUTES: i64 = 5;
 
+/// The limits of the case's text fields; past one, the request is refused naming the field.
+pub mod limits {
+    use rex_domain::TextLimit;
+
+    /// An officer's id, a foreign authority's reference.
+    pub const IDENTIFIER: TextLimit = TextLimit::line(128);
+    /// What the request is about.
+    pub const SUBJECT: TextLimit = TextLimit::paragraphs(1_000);
+    /// The conclusion's text (VER-7).
+    pub const CONCLUSION: TextLimit = TextLimit::paragraphs(20_000);
+    /// Findings of one check (VER-6).
+    pub const MAX_FINDINGS: usize = 500;
+}
+
+/// `value` of `field` past `limit`, as a problem of the request.
+fn over_limit(
+    field: &str,
+    value: &str,
+    limit: rex_domain::TextLimit,
+    problems: &mut Vec<VerificationError>,
+) {
+    if let Err(why) = limit.check(value) {
+        problems.push(VerificationError::OverLimit {
+            field: field.to_owned(),
+            why,
+        });
+    }
+}
+
 /// The trimmed text, unless blank.
 fn non_blank(raw: &str) -> Option<String> {
     let text = raw.trim();
@@ -71,6 +100,33 @@ impl NewCase {
         let mut problems = Vec::new();
         if fields.requesting_country.is_none() {
             problems.push(VerificationError::Ver1CountryNotCovered);
+        }
+        for (field, value, limit) in [
+            (
+                "foreign_reference",
+                &fields.foreign_reference,
+                limits::IDENTIFIER,
+            ),
+            ("subject", &fields.subject, limits::SUBJECT),
+            (
+                "responsible_officer_id",
+                &fields.responsible_officer_id,
+                limits::IDENTIFIER,
+            ),
+            (
+                "registration_number",
+                &fields.registration_number,
+                limits::IDENTIFIER,
+            ),
+        ] {
+            over_limit(field, value, limit, &mut problems);
+        }
+        // A value past its limit is not read further.
+        if problems
+            .iter()
+            .any(|p| matches!(p, VerificationError::OverLimit { .. }))
+        {
+            return Err(VerificationError::Invalid(problems));
         }
         let foreign_reference = non_blank(&fields.foreign_reference);
         if foreign_reference.is_none() {
@@ -139,8 +195,19 @@ pub struct CheckInput {
 
 impl CheckInput {
     pub fn parse(officer_id: &str, findings: Vec<Finding>) -> Result<Self, VerificationError> {
-        let officer_id = OfficerId::parse(officer_id);
         let mut problems = Vec::new();
+        over_limit("officer_id", officer_id, limits::IDENTIFIER, &mut problems);
+        if findings.len() > limits::MAX_FINDINGS {
+            problems.push(VerificationError::OverLimit {
+                field: "findings".into(),
+                why: format!(
+                    "has {} findings; at most {} are accepted",
+                    findings.len(),
+                    limits::MAX_FINDINGS
+                ),
+            });
+        }
+        let officer_id = OfficerId::parse(officer_id);
         if officer_id.is_none() {
             problems.push(VerificationError::Ver6OfficerRequired);
         }
@@ -172,9 +239,11 @@ impl ConclusionInput {
         text: &str,
         officer_id: &str,
     ) -> Result<Self, VerificationError> {
+        let mut problems = Vec::new();
+        over_limit("text", text, limits::CONCLUSION, &mut problems);
+        over_limit("officer_id", officer_id, limits::IDENTIFIER, &mut problems);
         let text = non_blank(text);
         let officer_id = OfficerId::parse(officer_id);
-        let mut problems = Vec::new();
         if outcome.is_none() {
             problems.push(VerificationError::Ver7OutcomeRequired);
         }
@@ -186,7 +255,7 @@ impl ConclusionInput {
         }
         // Each part missing here was reported above.
         match (outcome, text, officer_id) {
-            (Some(outcome), Some(text), Some(officer_id)) => Ok(Self {
+            (Some(outcome), Some(text), Some(officer_id)) if problems.is_empty() => Ok(Self {
                 outcome,
                 text,
                 officer_id,
@@ -204,6 +273,11 @@ pub struct RevocationInput {
 
 impl RevocationInput {
     pub fn parse(officer_id: &str) -> Result<Self, VerificationError> {
+        let mut problems = Vec::new();
+        over_limit("officer_id", officer_id, limits::IDENTIFIER, &mut problems);
+        if !problems.is_empty() {
+            return Err(VerificationError::Invalid(problems));
+        }
         let officer_id =
             OfficerId::parse(officer_id).ok_or(VerificationError::Ver8OfficerRequired)?;
         Ok(Self { officer_id })

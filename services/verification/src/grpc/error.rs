@@ -30,7 +30,7 @@ impl From<Refusal> for Status {
 
 /// No case under the id the caller gave.
 pub fn no_case(case_id: &str) -> Status {
-    Status::not_found(format!("case_id: no case {case_id:?}"))
+    Status::not_found(format!("case_id: no case {}", rex_domain::quote(case_id)))
 }
 
 #[cfg(test)]
