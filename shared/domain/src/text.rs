@@ -120,15 +120,17 @@ pub const MAX_FILE_NAME_BYTES: usize = 255;
 pub fn safe_file_name(given: &str) -> Option<String> {
     let base = given.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base.chars().filter(|c| !disallowed_in_text(*c)).collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
-        return None;
-    }
+    let cleaned = cleaned.trim_start();
     let mut end = cleaned.len().min(MAX_FILE_NAME_BYTES);
     while !cleaned.is_char_boundary(end) {
         end -= 1;
     }
-    Some(cleaned[..end].to_owned())
+    // Judged after the cut: a cut can leave trailing spaces or only dots (found by fuzzing).
+    let kept = cleaned[..end].trim_end();
+    if kept.is_empty() || kept.chars().all(|c| c == '.') {
+        return None;
+    }
+    Some(kept.to_owned())
 }
 
 /// The media types a document may have: what officers can open and archive (the Ministry's
@@ -211,6 +213,14 @@ mod tests {
         assert_eq!(safe_file_name(".."), None);
         assert_eq!(safe_file_name("dir/"), None);
         assert_eq!(safe_file_name(&"я".repeat(300)).map(|n| n.len()), Some(254));
+        // Cut at 255 bytes, then judged: no trailing spaces, and not only dots.
+        let spaced = format!("ab{}c", " ".repeat(253));
+        assert_eq!(safe_file_name(&spaced).as_deref(), Some("ab"));
+        assert_eq!(
+            safe_file_name(&format!("{}{}a", ".".repeat(70), " ".repeat(185))),
+            None
+        );
+        assert_eq!(safe_file_name(&format!("{}a", ".".repeat(300))), None);
     }
 
     #[test]

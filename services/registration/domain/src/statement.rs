@@ -194,7 +194,12 @@ impl StatementCheck {
         {
             check.add(
                 Reason::NumberMismatch,
-                format!("the text names {text_number} but registration_number is {given} (REG-12)"),
+                // Quoted: both come from outside and may be of any length (found by fuzzing).
+                format!(
+                    "the text names {} but registration_number is {} (REG-12)",
+                    rex_domain::quote(text_number),
+                    rex_domain::quote(given)
+                ),
                 true,
             );
         }
@@ -314,6 +319,29 @@ mod tests {
         assert_eq!(p.criterion.as_deref(), Some("P"));
         assert_eq!(p.hs_code, None);
         assert_eq!(p.country, Some(Country::Switzerland));
+    }
+
+    #[test]
+    fn reg_12_a_mismatched_number_is_quoted_not_echoed_whole() {
+        let long = format!("KZREX{}", "A".repeat(100_000));
+        let text = TEXT.replace("KZREX002190320260017", &long);
+        let date = NaiveDate::from_ymd_opt(2026, 6, 20).unwrap_or_default();
+        let (check, number) = StatementCheck::start(
+            Country::Norway,
+            Decimal::new(100_000, 0),
+            date,
+            &text,
+            &"B".repeat(100_000),
+        );
+        assert!(number.is_none());
+        let mismatch = check
+            .findings
+            .iter()
+            .find(|f| f.reason == Reason::NumberMismatch)
+            .map(|f| f.message.as_str())
+            .unwrap_or_default();
+        assert!(mismatch.contains("… (100005 characters) but"), "{mismatch}");
+        assert!(mismatch.len() < 400, "{} bytes", mismatch.len());
     }
 
     #[test]
