@@ -1532,6 +1532,44 @@ async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: RegistrationS
 }
 on_both_backends!(spawn_registration => audit_trail_is_chained_and_a_tampered_row_is_found);
 
+async fn audit_entries_name_what_they_are_about_and_a_deleted_head_is_found(
+    mut s: RegistrationService,
+) {
+    use rex_runtime::audit::{Verdict, verify};
+    s.authorized_person().await;
+    let reg = s.registered(0, "2026-03-19").await;
+    let subjects: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, subject FROM audit_log ORDER BY seq")
+            .fetch_all(&s.db.pool)
+            .await
+            .unwrap();
+    let application: String = sqlx::query_scalar("SELECT application_id FROM applications")
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    let expected = [
+        ("SaveAuthorizedPerson", "AP-1".to_owned()),
+        ("SubmitApplication", application),
+        ("RegisterExporter", reg.registration_number.clone()),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .into_iter()
+        .map(|(a, s)| (a.to_owned(), s))
+        .collect();
+    assert_eq!(subjects, expected);
+    sqlx::query("DELETE FROM audit_head")
+        .execute(&s.db.pool)
+        .await
+        .unwrap();
+    match verify(&s.db).await.unwrap() {
+        Verdict::Broken { reason, .. } => assert!(reason.contains("head is missing"), "{reason}"),
+        other => panic!("a deleted head not found: {other:?}"),
+    }
+}
+on_both_backends!(
+    spawn_registration => audit_entries_name_what_they_are_about_and_a_deleted_head_is_found
+);
+
 // ---- Migrations ----------------------------------------------------------------------------------
 
 async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(

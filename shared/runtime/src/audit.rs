@@ -187,9 +187,15 @@ pub async fn verify(db: &Db) -> anyhow::Result<Verdict> {
         .await?
         .map(|r| Ok::<_, sqlx::Error>((r.try_get("seq")?, r.try_get("hash")?)))
         .transpose()?;
-    if let Some((seq, hash)) = head
-        && (seq != expected_seq - 1 || hash != prev)
-    {
+    // The head is written with every entry: without it, removing the last entries would leave
+    // a chain that holds.
+    let Some((seq, hash)) = head else {
+        return Ok(Verdict::Broken {
+            seq: expected_seq,
+            reason: "the chain's head is missing: it was deleted".into(),
+        });
+    };
+    if seq != expected_seq - 1 || hash != prev {
         return Ok(Verdict::Broken {
             seq: expected_seq,
             reason: format!(

@@ -80,13 +80,16 @@ async fn save(
     Ok(())
 }
 
-/// Runs `op` in one write transaction under `key` (no key: just the transaction).
+/// Runs `op` in one write transaction under `key` (no key: just the transaction), and appends
+/// its audit entry there, about what `subject` names in the answer (an application, a
+/// registration, a case).
 pub async fn run<Req, Resp>(
     db: &Db,
     now: DateTime<Utc>,
     rpc: &str,
     key: &str,
     request: &Req,
+    subject: impl FnOnce(&Resp) -> String,
     op: impl AsyncFnOnce(&mut AnyConnection) -> Result<Resp, Status>,
 ) -> Result<Resp, Status>
 where
@@ -130,7 +133,7 @@ where
     // locks the chain's head until the commit, so every other writer waits for that long.
     let entry = crate::audit::entry(
         rpc,
-        key,
+        &subject(&response),
         &request.encode_to_vec(),
         &response.encode_to_vec(),
     );

@@ -182,9 +182,10 @@ impl Registry {
     ) -> Result<Resp, Status>
     where
         Req: Message,
-        Resp: Message + Default,
+        Resp: Message + Default + AuditSubject,
     {
-        rex_runtime::idempotency::run(&self.db, self.now(), rpc, key, request, op).await
+        let subject = AuditSubject::audit_subject;
+        rex_runtime::idempotency::run(&self.db, self.now(), rpc, key, request, subject, op).await
     }
 
     /// Runs `op` under the idempotency key like [`Registry::idempotent`], then forgets the
@@ -198,7 +199,7 @@ impl Registry {
     ) -> Result<Resp, Status>
     where
         Req: Message,
-        Resp: Message + Default + WithRegistration,
+        Resp: Message + Default + WithRegistration + AuditSubject,
     {
         let response = self.idempotent(rpc, key, request, op).await;
         self.public_record_changed(&response, WithRegistration::registration);
@@ -276,6 +277,40 @@ impl Registry {
             .await
             .map_err(db_err)
     }
+}
+
+/// What a write's answer was about, as its audit entry names it: the application, the
+/// registration or the authorized person.
+trait AuditSubject {
+    fn audit_subject(&self) -> String;
+}
+
+macro_rules! audit_subject {
+    ($($answer:ty => |$a:ident| $subject:expr;)+) => {
+        $(impl AuditSubject for $answer {
+            fn audit_subject(&self) -> String {
+                let $a = self;
+                $subject
+            }
+        })+
+    };
+}
+
+audit_subject! {
+    SubmitApplicationResponse => |a| a.application.as_ref().map(|x| x.application_id.clone()).unwrap_or_default();
+    RefuseApplicationResponse => |a| a.application.as_ref().map(|x| x.application_id.clone()).unwrap_or_default();
+    RegisterExporterResponse => |a| number(a.registration.as_ref());
+    RevokeRegistrationResponse => |a| number(a.registration.as_ref());
+    ReinstateRegistrationResponse => |a| number(a.registration.as_ref());
+    DecideChangeResponse => |a| number(a.registration.as_ref());
+    SubmitChangeResponse => |a| a.change.as_ref().map(|x| x.registration_number.clone()).unwrap_or_default();
+    SaveAuthorizedPersonResponse => |a| a.person.as_ref().map(|x| x.person_id.clone()).unwrap_or_default();
+}
+
+fn number(registration: Option<&Registration>) -> String {
+    registration
+        .map(|r| r.registration_number.clone())
+        .unwrap_or_default()
 }
 
 /// An answer that carries the registration a write changed.

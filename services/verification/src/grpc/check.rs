@@ -1,6 +1,7 @@
 //! RecordCheck (VER-6): the officer's findings on each document of the dossier and on the REX
 //! data.
 
+use super::case_id_of;
 use rex_proto::verification::{RecordCheckRequest, RecordCheckResponse};
 use rex_runtime::idempotency;
 use rex_runtime::status::from_db;
@@ -32,6 +33,7 @@ impl Ministry {
             "RecordCheck",
             &req.idempotency_key,
             &req,
+            |r: &RecordCheckResponse| case_id_of(r.case.as_ref()),
             async |tx: &mut sqlx::AnyConnection| self.check_in(tx, &req.case_id, input).await,
         )
         .await

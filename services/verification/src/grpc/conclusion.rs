@@ -1,6 +1,7 @@
 //! IssueConclusion (VER-7): the conclusion, as JSON and a printable page, drawn up once the
 //! check is recorded.
 
+use super::case_id_of;
 use rex_proto::verification::{IssueConclusionRequest, IssueConclusionResponse};
 use rex_runtime::idempotency;
 use rex_runtime::status::from_db;
@@ -27,6 +28,7 @@ impl Ministry {
             "IssueConclusion",
             &req.idempotency_key,
             &req,
+            |r: &IssueConclusionResponse| case_id_of(r.case.as_ref()),
             async |tx: &mut sqlx::AnyConnection| self.conclude_in(tx, &req.case_id, input).await,
         )
         .await

@@ -123,6 +123,11 @@ impl<'a> Call<'a> {
     }
 }
 
+/// The case an answer is about, as its audit entry names it.
+fn case_id_of(case: Option<&Case>) -> String {
+    case.map(|c| c.case_id.clone()).unwrap_or_default()
+}
+
 /// The Ministry's officer who acts: the token's subject (a request's `officer_id` may be blank
 /// or name the caller; naming another is refused). Without authentication (development) the
 /// field as sent, which the domain requires (VER-6..8).

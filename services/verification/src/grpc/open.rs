@@ -1,6 +1,7 @@
 //! OpenCase (VER-1): an official request of Norway or Switzerland opens a case, once per
 //! foreign reference.
 
+use super::case_id_of;
 use rex_proto::verification::{OpenCaseRequest, OpenCaseResponse};
 use rex_runtime::convert::timestamp_from_proto;
 use rex_runtime::db::is_unique_violation;
@@ -46,6 +47,7 @@ impl Ministry {
             "OpenCase",
             &req.idempotency_key,
             &req,
+            |r: &OpenCaseResponse| case_id_of(r.case.as_ref()),
             async |tx: &mut sqlx::AnyConnection| self.open_in(tx, &request).await,
         )
         .await;
