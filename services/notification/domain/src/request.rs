@@ -38,6 +38,31 @@ pub struct SendInput {
     pub rule_id: String,
 }
 
+/// The limits of a request's fields; past one the notice is refused naming the field.
+pub mod limits {
+    use rex_domain::TextLimit;
+
+    /// The recipient, the rule.
+    pub const IDENTIFIER: TextLimit = TextLimit::line(128);
+    /// The sender's key of a notice: it names the notice's subject (an authorized person's id
+    /// of up to 128 characters among them) and a kind.
+    pub const KEY: TextLimit = TextLimit::line(256);
+    /// An e-mail address (RFC 5321's longest path).
+    pub const EMAIL: TextLimit = TextLimit::line(254);
+    /// A fact's name, as templates quote it.
+    pub const FACT_NAME: TextLimit = TextLimit::code(64);
+    /// A fact's value (reasons and explanations among them).
+    pub const FACT_VALUE: TextLimit = TextLimit::paragraphs(8_000);
+    /// Facts of one notice.
+    pub const MAX_FACTS: usize = 100;
+}
+
+fn limited(value: &str, field: &str, limit: rex_domain::TextLimit, faults: &mut Vec<FieldError>) {
+    if let Err(why) = limit.check(value) {
+        faults.push(FieldError::new(field, why));
+    }
+}
+
 fn required(value: &str, field: &str, why: &str, faults: &mut Vec<FieldError>) {
     if value.trim().is_empty() {
         faults.push(FieldError::new(field, why));
@@ -48,6 +73,48 @@ impl SendRequest {
     /// Checks what every notice needs, naming every fault at once.
     pub fn validate(self) -> Result<SendInput, NotificationError> {
         let mut faults = Vec::new();
+        limited(
+            &self.idempotency_key,
+            "idempotency_key",
+            limits::IDENTIFIER,
+            &mut faults,
+        );
+        limited(
+            &self.recipient,
+            "recipient",
+            limits::IDENTIFIER,
+            &mut faults,
+        );
+        limited(
+            &self.recipient_email,
+            "recipient_email",
+            limits::EMAIL,
+            &mut faults,
+        );
+        limited(&self.rule_id, "rule_id", limits::IDENTIFIER, &mut faults);
+        if self.facts.len() > limits::MAX_FACTS {
+            faults.push(FieldError::new(
+                "facts",
+                format!(
+                    "has {} facts; at most {} are accepted",
+                    self.facts.len(),
+                    limits::MAX_FACTS
+                ),
+            ));
+        } else {
+            for (name, value) in &self.facts {
+                // A bad name is not repeated in the field's path.
+                match limits::FACT_NAME.check(name) {
+                    Err(why) => faults.push(FieldError::new("facts", why)),
+                    Ok(()) => limited(
+                        value,
+                        &format!("facts[{name}]"),
+                        limits::FACT_VALUE,
+                        &mut faults,
+                    ),
+                }
+            }
+        }
         required(
             &self.idempotency_key,
             "idempotency_key",
@@ -272,5 +339,26 @@ pub(crate) mod tests {
                 .contains("\n\n----------------------------------------\n\n")
         );
         assert!(text.body.ends_with('\n'));
+    }
+
+    #[test]
+    fn every_field_of_a_request_is_held_to_its_limit() {
+        let mut r = request();
+        r.recipient = "x".repeat(1 << 20);
+        r.idempotency_key = "k\u{0}".into();
+        r.facts.insert("name\u{202E}".into(), "v".into());
+        r.facts.insert("reason".into(), "y".repeat(8_001));
+        let Err(NotificationError::IncompleteRequest(faults)) = r.validate() else {
+            panic!("accepted");
+        };
+        let fields: Vec<&str> = faults.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["idempotency_key", "recipient", "facts", "facts[reason]"]
+        );
+        assert!(
+            faults.iter().all(|f| f.description.len() < 300),
+            "{faults:?}"
+        );
     }
 }
