@@ -143,6 +143,15 @@ pub enum Access {
 /// declares its own beside its handlers; a server enforces the table it is given.
 pub type AccessTable = &'static [(&'static str, Access)];
 
+/// An [`AccessTable`] of one service: `access_table! { "rex.x.v1.XService", Method => access, … }`
+/// gives each method its full path.
+#[macro_export]
+macro_rules! access_table {
+    ($service:literal, $($method:ident => $access:expr),+ $(,)?) => {
+        &[$((concat!("/", $service, "/", stringify!($method)), $access)),+]
+    };
+}
+
 /// Standard services every server answers without a token.
 const OPEN_PREFIXES: &[&str] = &[
     "/grpc.health.v1.Health/",

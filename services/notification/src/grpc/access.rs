@@ -3,55 +3,32 @@
 
 use rex_runtime::auth::{Access, AccessTable, Role};
 
-/// The access table of the notification service.
-pub const ACCESS: AccessTable = &[
-    (
-        "/rex.notification.v1.NotificationService/SendNotification",
-        Access::Roles(&[Role::SERVICE], &["registration", "verification"]),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/GetNotification",
-        Access::Roles(
-            &[
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-                Role::MINISTRY_OFFICER,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/ListNotifications",
-        Access::Roles(
-            &[
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-                Role::MINISTRY_OFFICER,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/ListInbox",
-        Access::Roles(
-            &[
-                Role::EXPORTER,
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-                Role::MINISTRY_OFFICER,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.notification.v1.NotificationService/AcknowledgeNotification",
-        Access::Roles(
-            &[
-                Role::EXPORTER,
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-            ],
-            &[],
-        ),
-    ),
+/// Atameken's and the Ministry's officers.
+const OFFICERS: &[Role] = &[
+    Role::ATAMEKEN_OFFICER,
+    Role::ATAMEKEN_HEAD_OFFICE,
+    Role::MINISTRY_OFFICER,
 ];
+/// Whoever has an inbox: exporters and officers.
+const INBOX_HOLDERS: &[Role] = &[
+    Role::EXPORTER,
+    Role::ATAMEKEN_OFFICER,
+    Role::ATAMEKEN_HEAD_OFFICE,
+    Role::MINISTRY_OFFICER,
+];
+/// Who acknowledges a notice: the exporter, or Atameken handing over a letter.
+const ACKNOWLEDGERS: &[Role] = &[
+    Role::EXPORTER,
+    Role::ATAMEKEN_OFFICER,
+    Role::ATAMEKEN_HEAD_OFFICE,
+];
+
+/// The access table of the notification service.
+pub const ACCESS: AccessTable = rex_runtime::access_table! {
+    "rex.notification.v1.NotificationService",
+    SendNotification => Access::Roles(&[Role::SERVICE], &["registration", "verification"]),
+    GetNotification => Access::Roles(OFFICERS, &[]),
+    ListNotifications => Access::Roles(OFFICERS, &[]),
+    ListInbox => Access::Roles(INBOX_HOLDERS, &[]),
+    AcknowledgeNotification => Access::Roles(ACKNOWLEDGERS, &[]),
+};

@@ -1,123 +1,54 @@
-//! Who may call each RPC of Atameken's registration service (Order 244-NK): enforced by the runtime before any
-//! handler runs; ownership (an exporter acts only on its own TIN) is the handlers'.
+//! Who may call each RPC of Atameken's registration service (Order 244-NK): enforced by the
+//! runtime before any handler runs; ownership (an exporter acts only on its own TIN) and branch
+//! (an officer acts on its own branch's) are the handlers'.
 
 use rex_runtime::auth::{Access, AccessTable, Role};
 
-/// The access table of Atameken's registration service (Order 244-NK).
-pub const ACCESS: AccessTable = &[
-    (
-        "/rex.registration.v1.RegistrationService/SubmitApplication",
-        Access::Roles(
-            &[
-                Role::EXPORTER,
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/GetApplication",
-        Access::Roles(
-            &[
-                Role::EXPORTER,
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-                Role::MINISTRY_OFFICER,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ListApplications",
-        Access::Roles(
-            &[
-                Role::EXPORTER,
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/RegisterExporter",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/RefuseApplication",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/GetRegistration",
-        Access::Roles(
-            &[
-                Role::EXPORTER,
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-                Role::MINISTRY_OFFICER,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/LookupRegistration",
-        Access::Public,
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/SubmitChange",
-        Access::Roles(
-            &[
-                Role::EXPORTER,
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-            ],
-            &[],
-        ),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/DecideChange",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/RevokeRegistration",
-        Access::Roles(
-            &[
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-                Role::SERVICE,
-            ],
-            &["verification"],
-        ),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ReinstateRegistration",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/GetDossier",
-        Access::Roles(&[Role::SERVICE], &["verification"]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ValidateStatement",
-        Access::Public,
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ValidateStatements",
-        Access::Public,
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/SaveAuthorizedPerson",
-        Access::Roles(&[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE], &[]),
-    ),
-    (
-        "/rex.registration.v1.RegistrationService/ListAuthorizedPersons",
-        Access::Roles(
-            &[
-                Role::ATAMEKEN_OFFICER,
-                Role::ATAMEKEN_HEAD_OFFICE,
-                Role::MINISTRY_OFFICER,
-            ],
-            &[],
-        ),
-    ),
+/// Atameken's authorized persons: a branch's, and the head office's.
+const ATAMEKEN: &[Role] = &[Role::ATAMEKEN_OFFICER, Role::ATAMEKEN_HEAD_OFFICE];
+/// The exporter, or Atameken for it.
+const EXPORTER_OR_ATAMEKEN: &[Role] = &[
+    Role::EXPORTER,
+    Role::ATAMEKEN_OFFICER,
+    Role::ATAMEKEN_HEAD_OFFICE,
 ];
+/// Who reads an exporter's file: the exporter, Atameken, the Ministry.
+const READERS: &[Role] = &[
+    Role::EXPORTER,
+    Role::ATAMEKEN_OFFICER,
+    Role::ATAMEKEN_HEAD_OFFICE,
+    Role::MINISTRY_OFFICER,
+];
+/// Atameken's and the Ministry's officers.
+const OFFICERS: &[Role] = &[
+    Role::ATAMEKEN_OFFICER,
+    Role::ATAMEKEN_HEAD_OFFICE,
+    Role::MINISTRY_OFFICER,
+];
+/// Atameken, or the verification service for the Ministry (VER-8).
+const REVOKERS: &[Role] = &[
+    Role::ATAMEKEN_OFFICER,
+    Role::ATAMEKEN_HEAD_OFFICE,
+    Role::SERVICE,
+];
+
+/// The access table of Atameken's registration service (Order 244-NK).
+pub const ACCESS: AccessTable = rex_runtime::access_table! {
+    "rex.registration.v1.RegistrationService",
+    SubmitApplication => Access::Roles(EXPORTER_OR_ATAMEKEN, &[]),
+    GetApplication => Access::Roles(READERS, &[]),
+    ListApplications => Access::Roles(EXPORTER_OR_ATAMEKEN, &[]),
+    RegisterExporter => Access::Roles(ATAMEKEN, &[]),
+    RefuseApplication => Access::Roles(ATAMEKEN, &[]),
+    GetRegistration => Access::Roles(READERS, &[]),
+    LookupRegistration => Access::Public,
+    SubmitChange => Access::Roles(EXPORTER_OR_ATAMEKEN, &[]),
+    DecideChange => Access::Roles(ATAMEKEN, &[]),
+    RevokeRegistration => Access::Roles(REVOKERS, &["verification"]),
+    ReinstateRegistration => Access::Roles(ATAMEKEN, &[]),
+    GetDossier => Access::Roles(&[Role::SERVICE], &["verification"]),
+    ValidateStatement => Access::Public,
+    ValidateStatements => Access::Public,
+    SaveAuthorizedPerson => Access::Roles(ATAMEKEN, &[]),
+    ListAuthorizedPersons => Access::Roles(OFFICERS, &[]),
+};
