@@ -210,6 +210,28 @@ pub(super) fn not_json(headers: &axum::http::HeaderMap) -> Option<Response> {
     )
 }
 
+/// How many characters of serde's account of a bad body or item a message shows.
+const JSON_ERROR_CHARACTERS: usize = 240;
+
+/// Serde's account of JSON it could not read. It names an unknown key or a misplaced string
+/// whole and as sent, so it is escaped (no control or direction characters) and cut like a
+/// quoted value (found by fuzzing: a 1 MiB key made a 1 MiB message).
+pub(super) fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let mut shown = String::new();
+    for c in text.chars().take(JSON_ERROR_CHARACTERS) {
+        if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+            shown.extend(c.escape_unicode());
+        } else {
+            shown.push(c);
+        }
+    }
+    match text.chars().count() {
+        n if n > JSON_ERROR_CHARACTERS => format!("{shown}… ({n} characters)"),
+        _ => shown,
+    }
+}
+
 pub(super) fn bad_body(message: String) -> Response {
     api_error(&rex_runtime::status::invalid_field("body", message))
 }
@@ -263,7 +285,7 @@ pub(super) async fn api_statement(
     }
     let input: StatementIn = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return bad_body(format!("not a statement: {e}")),
+        Err(e) => return bad_body(format!("not a statement: {}", json_error(&e))),
     };
     let result = match input.into_request() {
         Ok(req) => site.registry.check_statement(req).await,
@@ -289,8 +311,8 @@ pub(super) fn bulk_item(item: Value) -> Result<BulkCheck, Status> {
         ));
     }
     if let Some(lookup) = fields.remove("lookup") {
-        let l: LookupIn =
-            serde_json::from_value(lookup).map_err(|e| invalid(format!("lookup: {e}")))?;
+        let l: LookupIn = serde_json::from_value(lookup)
+            .map_err(|e| invalid(format!("lookup: {}", json_error(&e))))?;
         let as_of = match l.as_of.as_deref() {
             Some(d) => Some(parse_date("as_of", d)?),
             None => None,
@@ -303,8 +325,8 @@ pub(super) fn bulk_item(item: Value) -> Result<BulkCheck, Status> {
         });
     }
     if let Some(statement) = fields.remove("statement") {
-        let s: StatementIn =
-            serde_json::from_value(statement).map_err(|e| invalid(format!("statement: {e}")))?;
+        let s: StatementIn = serde_json::from_value(statement)
+            .map_err(|e| invalid(format!("statement: {}", json_error(&e))))?;
         return Ok(BulkCheck {
             check: Some(bulk_check::Check::Statement(s.into_request()?)),
         });
@@ -329,7 +351,7 @@ pub(super) async fn api_checks(
     }
     let input: ChecksIn = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return bad_body(format!("expected {{\"items\": [...]}}: {e}")),
+        Err(e) => return bad_body(format!("expected {{\"items\": [...]}}: {}", json_error(&e))),
     };
     if input.items.len() > MAX_BULK_ITEMS {
         return api_error(&rex_runtime::status::invalid_field(
@@ -428,5 +450,21 @@ mod tests {
             let err = bulk_item(bad.clone()).err().map(|s| s.code());
             assert_eq!(err, Some(tonic::Code::InvalidArgument), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_bad_item_is_described_in_bounded_escaped_text() {
+        // Found by fuzzing: serde named the unknown key whole and as sent.
+        let key = format!("\u{202E}{}", "k".repeat(100_000));
+        let mut lookup = serde_json::Map::new();
+        lookup.insert(key, json!(1));
+        let status = bulk_item(json!({ "lookup": lookup })).err();
+        let message = status.as_ref().map(|s| s.message()).unwrap_or_default();
+        assert!(
+            message.starts_with("item: lookup: unknown field `\\u{202e}kkk"),
+            "{message}"
+        );
+        assert!(message.len() < 400, "{} bytes", message.len());
+        assert!(!message.contains('\u{202E}'));
     }
 }
