@@ -469,6 +469,19 @@ async fn an_atameken_officer_acts_on_its_own_branch_and_the_head_office_on_all()
         .registration
         .unwrap();
     assert_eq!(registration.authorized_person_id, "HO-1");
+    // The registration is branch 002's too: its number says so.
+    let get = || GetRegistrationRequest {
+        registration_number: registration.registration_number.clone(),
+    };
+    let denied = client
+        .get_registration(as_(&officers.ap2, get()))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    client
+        .get_registration(as_(&officers.ap1, get()))
+        .await
+        .unwrap();
 }
 
 // ---- Idempotency keys belong to their caller and RPC ------------------------------------------

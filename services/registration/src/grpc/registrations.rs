@@ -1,7 +1,7 @@
 //! GetRegistration, and GetDossier for the Ministry's verification (VER-4, VER-5).
 
 use rex_proto::registration::*;
-use rex_runtime::auth::ensure_own as own;
+use rex_runtime::auth::{ensure_branch, ensure_own as own};
 use rex_runtime::status::internal;
 use tonic::{Request, Status};
 
@@ -18,6 +18,7 @@ pub(super) async fn get(
         "registration_number",
         &request.into_inner().registration_number,
     )?;
+    ensure_branch(caller.as_ref(), number.branch(), "the registration")?;
     let mut conn = registry.db.pool.acquire().await.map_err(db_err)?;
     let row = registry.load_registration(&mut conn, &number).await?;
     own(caller.as_ref(), &row.exporter_tin)?;
