@@ -112,9 +112,19 @@ pub(super) fn parse_date(
     field: &str,
     text: &str,
 ) -> Result<rex_proto::google::r#type::Date, Status> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+    let t = text.trim();
+    // The contract's full-date (RFC 3339), as a date input sends it: chrono alone also takes
+    // "+10000-1-1", a date the site cannot write back (found by fuzzing).
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    shaped
+        .then(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+        .flatten()
         .map(date_to_proto)
-        .map_err(|_| {
+        .ok_or_else(|| {
             rex_runtime::status::invalid_field(
                 field,
                 format!(

@@ -90,9 +90,28 @@ fn form_urlencoded_keys(query: &str) -> impl Iterator<Item = String> + '_ {
         .map(|(k, _)| k)
 }
 
-/// A date as the site reads it: a real date, or INVALID_ARGUMENT naming `field`.
+/// A full-date as RFC 3339 has it (`YYYY-MM-DD`, spaces around ignored), read apart from
+/// chrono: the date, if it is one.
+fn full_date(text: &str) -> Option<NaiveDate> {
+    let b = text.trim().as_bytes();
+    let num = |r: std::ops::Range<usize>| {
+        b.get(r)?.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+/// A date as the site reads it: exactly the real full-dates, others INVALID_ARGUMENT naming
+/// `field`.
 fn check_date(field: &str, text: &str) -> Result<(), TestCaseError> {
-    match parse_date(field, text) {
+    let parsed = parse_date(field, text);
+    let expected = full_date(text).map(date_to_proto);
+    prop_assert_eq!(parsed.as_ref().ok(), expected.as_ref(), "{:?}", text);
+    match parsed {
         Ok(d) => {
             let date = NaiveDate::from_ymd_opt(d.year, d.month as u32, d.day as u32);
             prop_assert!(date.is_some(), "{d:?} from {text:?}");
@@ -209,7 +228,7 @@ fn near_item() -> impl Strategy<Value = Value> {
 
 proptest! {
     #[test]
-    fn the_lookup_page_reads_any_query_string(query in query_string()) {
+    fn reg_5_the_lookup_page_reads_any_query_string(query in query_string()) {
         match serde_urlencoded::from_str::<LookupQuery>(&query) {
             Err(e) => {
                 prop_assert!(occurrences(&query, "q") > 1 || occurrences(&query, "as_of") > 1, "{e}");
@@ -239,7 +258,7 @@ proptest! {
     }
 
     #[test]
-    fn the_api_reads_any_as_of_and_tin_query_string(query in query_string()) {
+    fn reg_5_the_api_reads_any_as_of_and_tin_query_string(query in query_string()) {
         let as_of = serde_urlencoded::from_str::<AsOf>(&query);
         prop_assert_eq!(as_of.is_ok(), occurrences(&query, "as_of") <= 1, "{:?}", as_of);
         let tin = serde_urlencoded::from_str::<TinQuery>(&query);
@@ -260,7 +279,7 @@ proptest! {
     }
 
     #[test]
-    fn the_statement_form_reads_any_body(body in query_string(), date in date_like()) {
+    fn reg_12_the_statement_form_reads_any_body(body in query_string(), date in date_like()) {
         let body = format!("{body}&statement_date={}", urlencode(&date));
         if let Ok(form) = serde_urlencoded::from_str::<StatementForm>(&body) {
             let input = StatementIn {
@@ -283,7 +302,7 @@ proptest! {
     }
 
     #[test]
-    fn any_json_batch_item_is_a_check_or_an_error_naming_the_item(item in prop_oneof![json_value(), near_item()]) {
+    fn reg_12_any_json_batch_item_is_a_check_or_an_error_naming_the_item(item in prop_oneof![json_value(), near_item()]) {
         match bulk_item(item) {
             Ok(check) => prop_assert!(check.check.is_some()),
             Err(s) => {
@@ -301,6 +320,22 @@ proptest! {
             }
         }
     }
+}
+
+/// Found by fuzzing: chrono alone read "+10000-1-1" as a date.
+#[test]
+fn as_of_is_the_contracts_full_date() {
+    for bad in [
+        "+10000-1-1",
+        "2026-1-5",
+        "-2026-01-05",
+        "20260105",
+        "2026-02-30",
+    ] {
+        assert!(parse_date("as_of", bad).is_err(), "{bad}");
+    }
+    let d = parse_date("as_of", " 2026-06-20 ").unwrap();
+    assert_eq!((d.year, d.month, d.day), (2026, 6, 20));
 }
 
 fn urlencode(value: &str) -> String {
