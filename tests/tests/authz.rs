@@ -436,6 +436,20 @@ async fn an_atameken_officer_acts_on_its_own_branch_and_the_head_office_on_all()
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
+    // Nor does it save over branch 002's authorized person, naming its own branch.
+    let save_over = SaveAuthorizedPersonRequest {
+        idempotency_key: String::new(),
+        person: Some(AuthorizedPerson {
+            regional_branch_code: "017".into(),
+            active: false,
+            ..scenario::authorized_person()
+        }),
+    };
+    let denied = client
+        .save_authorized_person(as_(&officers.ap2, save_over))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
     assert_eq!(suite.registration.count("registrations").await, 0);
     assert_eq!(suite.registration.count("applications").await, 1);
     // Branch 002's officer and the head office do.

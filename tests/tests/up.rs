@@ -502,6 +502,29 @@ async fn bad_input_over_every_rpc_is_refused_naming_the_field_and_nothing_is_sto
             "explanation",
             registration.refuse_application(with(&officer, refuse.clone()))
         );
+        let twice = RefuseApplicationRequest {
+            reasons: vec![
+                RefusalReason::IncompleteDocuments as i32,
+                RefusalReason::IncompleteDocuments as i32,
+            ],
+            explanation: "Order 257's documents are missing".into(),
+            ..refuse.clone()
+        };
+        case!(
+            "a ground of refusal given twice",
+            "reasons[1]",
+            registration.refuse_application(with(&officer, twice))
+        );
+        let many = RefuseApplicationRequest {
+            reasons: vec![RefusalReason::IncompleteDocuments as i32; 1_000_000],
+            explanation: "Order 257's documents are missing".into(),
+            ..refuse.clone()
+        };
+        case!(
+            "a million grounds of refusal",
+            "reasons",
+            registration.refuse_application(with(&officer, many))
+        );
         case!(
             "a 1 MiB authorized_person_id",
             "authorized_person_id",

@@ -111,6 +111,11 @@ fn describe(c: char) -> String {
     format!("{what} U+{:04X}", u32::from(c))
 }
 
+/// Reasons that travel between services: the Ministry's conclusion (VER-7), the explanation of
+/// the revocation it asks for (REV-1, VER-8), the facts of the notices that quote them. One
+/// limit for all, so that what one service accepts the next does not refuse.
+pub const REASONS: TextLimit = TextLimit::paragraphs(20_000);
+
 /// The longest file name kept (bytes, as most file systems allow).
 pub const MAX_FILE_NAME_BYTES: usize = 255;
 

@@ -41,6 +41,23 @@ fn scoped(rpc: &str, key: &str) -> Result<Option<String>, Status> {
     Ok(Some(format!("{who}|{rpc}|{key}")))
 }
 
+/// The answer stored under `scoped`, or, for a key stored before keys were scoped (stored as
+/// sent), the answer of that same RPC and request: a retry that spans the upgrade replays.
+async fn stored_or_legacy(
+    conn: &mut AnyConnection,
+    scoped: &str,
+    key: &str,
+    rpc: &str,
+    sha: &str,
+) -> Result<Option<(String, String, Vec<u8>)>, sqlx::Error> {
+    if let Some(found) = stored(conn, scoped).await? {
+        return Ok(Some(found));
+    }
+    Ok(stored(conn, key)
+        .await?
+        .filter(|(stored_rpc, stored_sha, _)| stored_rpc == rpc && stored_sha == sha))
+}
+
 async fn stored(
     conn: &mut AnyConnection,
     key: &str,
@@ -110,8 +127,12 @@ where
         })
     };
     let mut tx = db.begin_write().await.map_err(from_db)?;
-    if let Some(key) = &scoped
-        && let Some(previous) = replay(stored(&mut tx, key).await.map_err(from_db)?)
+    if let Some(scoped) = &scoped
+        && let Some(previous) = replay(
+            stored_or_legacy(&mut tx, scoped, key, rpc, &sha)
+                .await
+                .map_err(from_db)?,
+        )
     {
         return previous;
     }
@@ -159,7 +180,10 @@ pub async fn check_key<Req: Message>(
     };
     let sha = hex::encode(Sha256::digest(request.encode_to_vec()));
     let mut conn = db.pool.acquire().await.map_err(from_db)?;
-    match stored(&mut conn, &scoped).await.map_err(from_db)? {
+    match stored_or_legacy(&mut conn, &scoped, key, rpc, &sha)
+        .await
+        .map_err(from_db)?
+    {
         Some((stored_rpc, stored_sha, _)) if stored_rpc == rpc && stored_sha == sha => Ok(()),
         Some((stored_rpc, _, _)) => Err(Status::already_exists(format!(
             "idempotency_key {} was already used for a different {stored_rpc} request",
@@ -172,5 +196,61 @@ pub async fn check_key<Req: Message>(
             }
             Err(err) => Err(from_db(err)),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Migrations;
+    use sqlx::migrate::Migrator;
+
+    /// The runtime's tables alone.
+    static NONE: Migrator = Migrator {
+        migrations: std::borrow::Cow::Borrowed(&[]),
+        ignore_missing: false,
+        locking: true,
+        no_tx: false,
+    };
+
+    #[tokio::test]
+    async fn a_key_stored_before_keys_were_scoped_still_replays_its_own_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/i.db", dir.path().display());
+        let migrations = Migrations {
+            sqlite: &NONE,
+            postgres: None,
+        };
+        let db = Db::connect(&url, &migrations).await.unwrap();
+        let now = chrono::Utc::now();
+        let request = prost_types::Timestamp {
+            seconds: 1,
+            nanos: 0,
+        };
+        let first = prost_types::Timestamp {
+            seconds: 42,
+            nanos: 0,
+        };
+        let sha = hex::encode(Sha256::digest(request.encode_to_vec()));
+        let mut conn = db.pool.acquire().await.unwrap();
+        save(&mut conn, "k-1", "Rpc", &sha, &first.encode_to_vec(), now)
+            .await
+            .unwrap();
+        drop(conn);
+        let subject = |_: &prost_types::Timestamp| String::new();
+        let never = async |_: &mut AnyConnection| -> Result<prost_types::Timestamp, Status> {
+            Err(Status::internal("ran again"))
+        };
+        let again = run(&db, now, "Rpc", "k-1", &request, subject, never).await;
+        assert_eq!(again.unwrap(), first, "the stored answer");
+        // Another request under that key is not the legacy one: it runs, under its own scope.
+        let other = prost_types::Timestamp {
+            seconds: 2,
+            nanos: 0,
+        };
+        let ran =
+            async |_: &mut AnyConnection| -> Result<prost_types::Timestamp, Status> { Ok(other) };
+        let answer = run(&db, now, "Rpc", "k-1", &other, subject, ran).await;
+        assert_eq!(answer.unwrap(), other);
     }
 }

@@ -51,8 +51,8 @@ pub mod limits {
     pub const EMAIL: TextLimit = TextLimit::line(254);
     /// A fact's name, as templates quote it.
     pub const FACT_NAME: TextLimit = TextLimit::code(64);
-    /// A fact's value (reasons and explanations among them).
-    pub const FACT_VALUE: TextLimit = TextLimit::paragraphs(8_000);
+    /// A fact's value: reasons and explanations among them, as long as any service accepts.
+    pub const FACT_VALUE: TextLimit = rex_domain::text::REASONS;
     /// Facts of one notice.
     pub const MAX_FACTS: usize = 100;
 }
@@ -76,7 +76,7 @@ impl SendRequest {
         limited(
             &self.idempotency_key,
             "idempotency_key",
-            limits::IDENTIFIER,
+            limits::KEY,
             &mut faults,
         );
         limited(
@@ -347,7 +347,7 @@ pub(crate) mod tests {
         r.recipient = "x".repeat(1 << 20);
         r.idempotency_key = "k\u{0}".into();
         r.facts.insert("name\u{202E}".into(), "v".into());
-        r.facts.insert("reason".into(), "y".repeat(8_001));
+        r.facts.insert("reason".into(), "y".repeat(20_001));
         let Err(NotificationError::IncompleteRequest(faults)) = r.validate() else {
             panic!("accepted");
         };
@@ -360,5 +360,14 @@ pub(crate) mod tests {
             faults.iter().all(|f| f.description.len() < 300),
             "{faults:?}"
         );
+        // A sender's key names the notice's subject: an authorized person's id of 128
+        // characters makes a longer key, which is accepted.
+        let mut r = request();
+        r.idempotency_key = format!(
+            "authorized-persons-changed:{}:{}",
+            "p".repeat(128),
+            "u".repeat(36)
+        );
+        assert!(r.validate().is_ok());
     }
 }

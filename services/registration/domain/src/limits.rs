@@ -24,6 +24,8 @@ pub const EMAIL: TextLimit = TextLimit::line(254);
 pub const IDENTIFIER: TextLimit = TextLimit::line(128);
 /// A reason or an explanation.
 pub const TEXT: TextLimit = TextLimit::paragraphs(4_000);
+/// The explanation of a revocation: for the Ministry's, its conclusion (VER-8).
+pub const REVOCATION_EXPLANATION: TextLimit = rex_domain::text::REASONS;
 
 /// Documents attached to one request.
 pub const MAX_DOCUMENTS: usize = 50;

@@ -15,6 +15,9 @@ use super::support::{Actor, db_err, limited, missing, refused};
 use super::{Exporter, Registry, convert};
 use crate::store::{self, ApplicationRow, RegistrationRow};
 
+/// The grounds of a refusal in REG-9: (1) to (3).
+const REG_9_GROUNDS: usize = rex_registration_domain::RefusalReason::ALL.len();
+
 fn pending(app: &ApplicationRow) -> Pending<'_> {
     Pending {
         application_id: &app.application_id,
@@ -176,13 +179,28 @@ pub(super) async fn refuse(
         ));
     }
     let mut reasons = Vec::new();
-    for (i, r) in req.reasons.iter().enumerate() {
-        match convert::refusal_reason(*r) {
-            None => v.push(FieldViolation::new(
-                format!("reasons[{i}]"),
-                "must be a RefusalReason of REG-9 (1)-(3)",
-            )),
-            Some(reason) => reasons.push(reason),
+    // REG-9 has three grounds: more entries than that repeat one, or are not grounds.
+    if req.reasons.len() > REG_9_GROUNDS {
+        v.push(FieldViolation::new(
+            "reasons",
+            format!(
+                "has {} entries; REG-9 has {REG_9_GROUNDS} grounds, each given once",
+                req.reasons.len()
+            ),
+        ));
+    } else {
+        for (i, r) in req.reasons.iter().enumerate() {
+            match convert::refusal_reason(*r) {
+                None => v.push(FieldViolation::new(
+                    format!("reasons[{i}]"),
+                    "must be a RefusalReason of REG-9 (1)-(3)",
+                )),
+                Some(reason) if reasons.contains(&reason) => v.push(FieldViolation::new(
+                    format!("reasons[{i}]"),
+                    "repeats a ground given before (REG-9)",
+                )),
+                Some(reason) => reasons.push(reason),
+            }
         }
     }
     if !v.is_empty() {

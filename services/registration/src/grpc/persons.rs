@@ -70,7 +70,9 @@ pub(super) async fn save(
         email: p.email.trim().to_owned(),
         active: p.active,
     };
-    let op = async |tx: &mut sqlx::AnyConnection| registry.save_person(tx, &person).await;
+    let op = async |tx: &mut sqlx::AnyConnection| {
+        registry.save_person(tx, &person, caller.as_ref()).await
+    };
     registry
         .idempotent("SaveAuthorizedPerson", &req.idempotency_key, &req, op)
         .await
@@ -81,6 +83,7 @@ impl Registry {
         &self,
         tx: &mut sqlx::AnyConnection,
         person: &AuthorizedPerson,
+        caller: Option<&Caller>,
     ) -> Result<SaveAuthorizedPersonResponse, Status> {
         let now = self.now();
         let row = PersonRow {
@@ -90,6 +93,15 @@ impl Registry {
         let before = store::get_person(tx, &person.person_id)
             .await
             .map_err(db_err)?;
+        // The person saved over must be of the caller's branch too: a branch officer neither
+        // moves nor deactivates another branch's authorized person.
+        if let Some(b) = &before {
+            ensure_branch(
+                caller,
+                &b.person.branch_code,
+                "the authorized person saved over",
+            )?;
+        }
         let changed = person::list_changed(before.as_ref().map(|b| &b.person), person);
         store::upsert_person(tx, &row).await.map_err(db_err)?;
         if changed {

@@ -65,7 +65,11 @@ pub(super) async fn revoke(
     actor.on_branch(number.branch(), "the registration")?;
     v.extend(limited(&[
         ("case_reference", &req.case_reference, limits::IDENTIFIER),
-        ("explanation", &req.explanation, limits::TEXT),
+        (
+            "explanation",
+            &req.explanation,
+            limits::REVOCATION_EXPLANATION,
+        ),
     ]));
     check_documents("documents", &req.documents, &mut v);
     let (Some(ground), Some(requester), Some(revoked_on)) = (ground, requester, revoked_on) else {

@@ -20,10 +20,12 @@ pub mod limits {
     pub const IDENTIFIER: TextLimit = TextLimit::line(128);
     /// What the request is about.
     pub const SUBJECT: TextLimit = TextLimit::paragraphs(1_000);
-    /// The conclusion's text (VER-7).
-    pub const CONCLUSION: TextLimit = TextLimit::paragraphs(20_000);
+    /// The conclusion's text (VER-7), which the appeal to revoke carries to Atameken (VER-8).
+    pub const CONCLUSION: TextLimit = rex_domain::text::REASONS;
     /// Findings of one check (VER-6).
     pub const MAX_FINDINGS: usize = 500;
+    /// A finding's note and the document it names.
+    pub const NOTE: TextLimit = TextLimit::paragraphs(4_000);
 }
 
 /// `value` of `field` past `limit`, as a problem of the request.
@@ -206,6 +208,20 @@ impl CheckInput {
                     limits::MAX_FINDINGS
                 ),
             });
+        }
+        for (i, f) in findings.iter().enumerate().take(limits::MAX_FINDINGS) {
+            over_limit(
+                &format!("findings[{i}].note"),
+                &f.note,
+                limits::NOTE,
+                &mut problems,
+            );
+            over_limit(
+                &format!("findings[{i}].document_id"),
+                &f.document_id,
+                limits::IDENTIFIER,
+                &mut problems,
+            );
         }
         let officer_id = OfficerId::parse(officer_id);
         if officer_id.is_none() {
