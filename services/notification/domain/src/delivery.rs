@@ -29,7 +29,9 @@ pub struct Sending {
     pub number: i64,
     /// When it begins (clock of law).
     pub started_at: DateTime<Utc>,
-    /// The message's `Date`: the first attempt's start, so that every copy is the same message.
+    /// The message's `Date`: the start of the first attempt that may have reached the server,
+    /// so that every copy is the same message and its date is the delivery's (a refused
+    /// attempt reached nobody); this one's start when there is none.
     pub date: DateTime<Utc>,
     /// The first earlier attempt that was cut off without an outcome: this copy may duplicate
     /// it, and says so.
@@ -40,7 +42,7 @@ pub struct Sending {
 
 /// The attempt numbered `number` (its claim counted it), beginning at `now` after `earlier`.
 pub fn next_attempt(earlier: &[AttemptRecord], number: i64, now: DateTime<Utc>) -> Sending {
-    let date = earlier.iter().map(|a| a.started_at).min().unwrap_or(now);
+    let date = delivery_time(earlier).unwrap_or(now);
     let cut_off = earlier
         .iter()
         .filter(|a| a.state == AttemptState::Started)
@@ -299,9 +301,9 @@ mod tests {
             // Cut off: the re-send is marked and the first attempt's time is the evidence.
             (vec![Started], Some(1), minute(1), minute(1)),
             (vec![Started, Started], Some(1), minute(1), minute(1)),
-            // A refused attempt reached nobody: no mark, and not the evidence.
-            (vec![Refused], None, minute(1), minute(2)),
-            (vec![Refused, Started], Some(2), minute(1), minute(2)),
+            // A refused attempt reached nobody: no mark, not the evidence, not the Date.
+            (vec![Refused], None, minute(2), minute(2)),
+            (vec![Refused, Started], Some(2), minute(2), minute(2)),
             (vec![Started, Refused], Some(1), minute(1), minute(1)),
         ];
         for (earlier, duplicate_of, date, delivered) in cases {
