@@ -526,6 +526,14 @@ async fn bad_input_over_every_rpc_is_refused_naming_the_field_and_nothing_is_sto
             registration.refuse_application(with(&officer, many))
         );
         case!(
+            "a 1 MiB statement text",
+            "statement_text",
+            registration.validate_statement(ValidateStatementRequest {
+                statement_text: mib.clone(),
+                ..Default::default()
+            })
+        );
+        case!(
             "a 1 MiB authorized_person_id",
             "authorized_person_id",
             registration.register_exporter(with(

@@ -22,6 +22,8 @@ pub const PHONE: TextLimit = TextLimit::line(40);
 pub const EMAIL: TextLimit = TextLimit::line(254);
 /// An identifier or a reference: an application, a change, a person, a case, a court decision.
 pub const IDENTIFIER: TextLimit = TextLimit::line(128);
+/// The text of a statement on origin (REG-12), as an invoice carries it.
+pub const STATEMENT: TextLimit = TextLimit::paragraphs(10_000);
 /// A reason or an explanation.
 pub const TEXT: TextLimit = TextLimit::paragraphs(4_000);
 /// The explanation of a revocation: for the Ministry's, its conclusion (VER-8).

@@ -4,14 +4,14 @@
 use prost::Message;
 use rex_proto::common::{self, ImportingCountry};
 use rex_proto::registration::*;
-use rex_registration_domain::Tin;
 use rex_registration_domain::statement::{Country, NumberOnDate, StatementCheck};
+use rex_registration_domain::{Tin, limits};
 use rex_runtime::convert::date_from_proto;
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use rust_decimal::Decimal;
 use tonic::Status;
 
-use super::support::{db_err, parse_number};
+use super::support::{db_err, limited, parse_number};
 use super::{Registry, convert};
 use crate::lookup_cache::PublicRecord;
 use crate::store;
@@ -123,6 +123,22 @@ impl Registry {
         req: ValidateStatementRequest,
     ) -> Result<ValidateStatementResponse, Status> {
         let mut v = Vec::new();
+        let value = req.value.clone().unwrap_or_default();
+        v.extend(limited(&[
+            ("statement_text", &req.statement_text, limits::STATEMENT),
+            (
+                "registration_number",
+                &req.registration_number,
+                limits::IDENTIFIER,
+            ),
+            ("value.amount", &value.amount, limits::SHORT),
+            ("value.currency_code", &value.currency_code, limits::SHORT),
+            ("exchange_rate", &req.exchange_rate, limits::SHORT),
+        ]));
+        // A value past its limit is not read further.
+        if !v.is_empty() {
+            return Err(invalid_argument(&v));
+        }
         let country = match ImportingCountry::try_from(req.importing_country) {
             Ok(ImportingCountry::No) => Some(Country::Norway),
             Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
@@ -134,7 +150,6 @@ impl Registry {
                 None
             }
         };
-        let value = req.value.clone().unwrap_or_default();
         let currency = value.currency_code.trim().to_ascii_uppercase();
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
             v.push(FieldViolation::new(
