@@ -232,6 +232,35 @@ pub(super) fn json_error(e: &serde_json::Error) -> String {
     }
 }
 
+/// What a JSON body of the API must read as, named in the refusal of one that does not.
+pub(super) trait BodyShape: serde::de::DeserializeOwned {
+    const EXPECTED: &'static str;
+}
+
+/// A JSON body of the API: refused with 415 unless it is sent as JSON ([`not_json`]), with 400
+/// unless it reads as `T`; every JSON endpoint takes its body through this one check.
+pub(super) struct JsonBody<T>(pub(super) T);
+
+impl<S: Send + Sync, T: BodyShape> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        if let Some(refused) = not_json(req.headers()) {
+            return Err(refused);
+        }
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        serde_json::from_slice(&body)
+            .map(JsonBody)
+            .map_err(|e| bad_body(format!("{}: {}", T::EXPECTED, json_error(&e))))
+    }
+}
+
+impl BodyShape for StatementIn {
+    const EXPECTED: &'static str = "not a statement";
+}
+
 pub(super) fn bad_body(message: String) -> Response {
     api_error(&rex_runtime::status::invalid_field("body", message))
 }
@@ -277,16 +306,8 @@ pub(super) async fn api_search_by_tin(
 
 pub(super) async fn api_statement(
     State(site): State<Arc<Site>>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    JsonBody(input): JsonBody<StatementIn>,
 ) -> Response {
-    if let Some(refused) = not_json(&headers) {
-        return refused;
-    }
-    let input: StatementIn = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return bad_body(format!("not a statement: {}", json_error(&e))),
-    };
     let result = match input.into_request() {
         Ok(req) => site.registry.check_statement(req).await,
         Err(s) => Err(s),
@@ -341,18 +362,14 @@ pub(super) struct ChecksIn {
     items: Vec<Value>,
 }
 
+impl BodyShape for ChecksIn {
+    const EXPECTED: &'static str = "expected {\"items\": [...]}";
+}
+
 pub(super) async fn api_checks(
     State(site): State<Arc<Site>>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    JsonBody(input): JsonBody<ChecksIn>,
 ) -> Response {
-    if let Some(refused) = not_json(&headers) {
-        return refused;
-    }
-    let input: ChecksIn = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return bad_body(format!("expected {{\"items\": [...]}}: {}", json_error(&e))),
-    };
     if input.items.len() > MAX_BULK_ITEMS {
         return api_error(&rex_runtime::status::invalid_field(
             "items",
