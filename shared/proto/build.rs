@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "rex/registration/v1/registration.proto",
         "rex/verification/v1/verification.proto",
         "rex/notification/v1/notification.proto",
+        "rex/audit/v1/audit.proto",
     ];
     let fds = protox::compile(files, [&root])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);

@@ -22,12 +22,28 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Verify a service database's audit trail: every link of the hash chain; the first broken
-    /// one is named and the exit code is 1.
+    /// Verify a service database's audit trail: every keyed link of the chain, its head, the
+    /// checkpoints it keeps and, given the witness's database, those the witness holds. The
+    /// first thing that does not hold is named and the exit code is 1.
     AuditVerify {
         /// The database, e.g. sqlite://data/registration.db or postgres://…
         #[arg(long)]
         database_url: String,
+        /// The service's audit link keys (see the services' --audit-key-file). None: the
+        /// development key.
+        #[arg(long, env = "REX_AUDIT_KEY_FILE")]
+        audit_key_file: Option<PathBuf>,
+        /// The database of the service that witnesses this one's checkpoints.
+        #[arg(long, requires = "service")]
+        witness_database_url: Option<String>,
+        /// Whose chain it is, as its checkpoints name it: registration, verification or
+        /// notification.
+        #[arg(long)]
+        service: Option<String>,
+        /// The service's checkpoint public key (Ed25519 SPKI PEM); repeat for rotated keys.
+        /// None: each checkpoint's signature is checked with the key it names.
+        #[arg(long)]
+        checkpoint_public_key: Vec<PathBuf>,
     },
     /// Mint a token for a role, signed with the development key of `up` (under the data folder),
     /// to try the API as an exporter, an officer, foreign customs or a service.
@@ -84,6 +100,10 @@ enum Command {
             default_value = "REX Atameken <rex-noreply@atameken.kz>"
         )]
         smtp_from: String,
+        /// Seconds between checkpoints of each service's audit trail, sent to the next service
+        /// (registration → verification → notification → registration).
+        #[arg(long, env = "REX_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
+        audit_checkpoint_seconds: u64,
     },
 }
 
@@ -91,18 +111,21 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     rex_runtime::telemetry::init();
     let command = Cli::parse().command;
-    if let Command::AuditVerify { database_url } = &command {
-        let db = rex_runtime::db::Db::open(database_url).await?;
-        return match rex_runtime::audit::verify(&db).await? {
-            rex_runtime::audit::Verdict::Intact(n) => {
-                println!("intact: {n} entries, every link holds");
-                Ok(())
-            }
-            rex_runtime::audit::Verdict::Broken { seq, reason } => {
-                println!("BROKEN at entry {seq}: {reason}");
-                std::process::exit(1);
-            }
-        };
+    if let Command::AuditVerify {
+        database_url,
+        audit_key_file,
+        witness_database_url,
+        service,
+        checkpoint_public_key,
+    } = &command
+    {
+        return audit_verify(
+            database_url,
+            audit_key_file.as_deref(),
+            witness_database_url.as_deref().zip(service.as_deref()),
+            checkpoint_public_key,
+        )
+        .await;
     }
     if let Command::Token {
         data_dir,
@@ -135,6 +158,7 @@ async fn main() -> anyhow::Result<()> {
         smtp_host,
         smtp_port,
         smtp_from,
+        audit_checkpoint_seconds,
     } = command
     else {
         return Ok(());
@@ -158,6 +182,7 @@ async fn main() -> anyhow::Result<()> {
     let service_token = |name: &str| minter.mint(name, Role::SERVICE, None, year);
     let registration_token = service_token("registration")?;
     let verification_token = service_token("verification")?;
+    let notification_token = service_token("notification")?;
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create data folder {}", data_dir.display()))?;
     let database = |name: &str| format!("sqlite://{}", data_dir.join(name).display());
@@ -208,13 +233,33 @@ async fn main() -> anyhow::Result<()> {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     // Every service checks tokens with the development key; plaintext on loopback.
-    let base = |file: &str, token: Option<String>| {
-        Base::new(database(file)).secured(Some(verifier.clone()), None, token)
+    // Each service's audit checkpoints go to the next one, signed with its own key.
+    let link_keys = Arc::new(rex_runtime::audit::LinkKeys::from_file(&dev_link_keys(
+        &data_dir,
+    )?)?);
+    let audit = |service: &str, witness: &str, addr: SocketAddr| {
+        let (private, _) = key_pair(&data_dir, &format!("audit-{service}"))?;
+        anyhow::Ok(rex_runtime::audit::Settings {
+            keys: link_keys.clone(),
+            signer: Some(Arc::new(rex_runtime::audit::Signer::from_pem(&private)?)),
+            witness: Some((witness.to_owned(), format!("http://{addr}"))),
+            checkpoint_every: std::time::Duration::from_secs(audit_checkpoint_seconds.max(1)),
+        })
+    };
+    let registration_audit = audit("registration", "verification", verification_addr)?;
+    let verification_audit = audit("verification", "notification", notification_addr)?;
+    let notification_audit = audit("notification", "registration", registration_addr)?;
+    let base = |file: &str, token: String, audit: rex_runtime::audit::Settings| {
+        Base::new(database(file)).with_audit(audit).secured(
+            Some(verifier.clone()),
+            None,
+            Some(token),
+        )
     };
     let settings = rex_verification::Settings {
         notification_url: Some(notification_url.clone()),
         ..rex_verification::Settings::new(
-            base("verification.db", Some(verification_token)),
+            base("verification.db", verification_token, verification_audit),
             calendar.clone(),
             format!("http://{registration_addr}"),
         )
@@ -225,7 +270,7 @@ async fn main() -> anyhow::Result<()> {
         rex_registration::Options {
             notification_url: Some(notification_url),
             ..rex_registration::Options::new(
-                base("registration.db", Some(registration_token)),
+                base("registration.db", registration_token, registration_audit),
                 calendar,
             )
         },
@@ -234,7 +279,7 @@ async fn main() -> anyhow::Result<()> {
     let verification =
         rex_verification::serve(verification_listener, settings, stopped(stop_rx.clone()));
     let notification_settings = rex_notification::Settings {
-        base: base("notification.db", None),
+        base: base("notification.db", notification_token, notification_audit),
         templates_dir: None,
         smtp: rex_notification::Smtp {
             host: smtp_host,
@@ -262,19 +307,108 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `audit-verify`: prints what holds, or what broke and exits with 1.
+async fn audit_verify(
+    database_url: &str,
+    key_file: Option<&std::path::Path>,
+    witness: Option<(&str, &str)>,
+    public_keys: &[PathBuf],
+) -> anyhow::Result<()> {
+    use rex_runtime::audit::{Check, LinkKeys, Verdict};
+    let keys = match key_file {
+        Some(path) => LinkKeys::from_file(path)?,
+        None => {
+            println!("note: links checked with the development key (no --audit-key-file)");
+            LinkKeys::development()
+        }
+    };
+    let trusted_keys = public_keys
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            rex_runtime::audit::public_key_from_pem(&text)
+                .with_context(|| format!("{}", path.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let witnessed = match witness {
+        Some((url, service)) => {
+            let witness = rex_runtime::db::Db::open(url).await?;
+            Some(rex_runtime::audit::witnessed(&witness, service).await?)
+        }
+        None => {
+            println!("note: checkpoints not compared with a witness (no --witness-database-url)");
+            None
+        }
+    };
+    let db = rex_runtime::db::Db::open(database_url).await?;
+    let check = Check {
+        keys,
+        witnessed,
+        trusted_keys,
+    };
+    match rex_runtime::audit::verify(&db, &check).await? {
+        Verdict::Intact(s) => {
+            println!(
+                "intact: {} entries, every link holds ({} linked before keys); {} waiting to be sealed; {} checkpoints kept here match{}",
+                s.entries,
+                s.unkeyed,
+                s.pending,
+                s.checkpoints,
+                s.witnessed
+                    .map(|n| format!(
+                        "; {n} checkpoints held by the witness match, the last covering {} entries",
+                        s.witnessed_entries.unwrap_or(0)
+                    ))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+        Verdict::Broken { seq, reason } => {
+            println!("BROKEN at entry {seq}: {reason}");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// The development token key pair under `data_dir/keys`, created on first use.
 fn dev_keys(data_dir: &std::path::Path) -> anyhow::Result<(String, String)> {
+    key_pair(data_dir, "token")
+}
+
+/// A file only its owner reads.
+fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+/// The development audit link keys, `data_dir/keys/audit-links.keys`, created on first use.
+fn dev_link_keys(data_dir: &std::path::Path) -> anyhow::Result<PathBuf> {
     let dir = data_dir.join("keys");
-    let (private_path, public_path) = (dir.join("token-private.pem"), dir.join("token-public.pem"));
+    let path = dir.join("audit-links.keys");
+    if !path.exists() {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        write_secret(&path, &rex_runtime::audit::LinkKeys::generate("k1")?)?;
+    }
+    Ok(path)
+}
+
+/// The Ed25519 key pair `data_dir/keys/NAME-private.pem` and `NAME-public.pem`, created on
+/// first use.
+fn key_pair(data_dir: &std::path::Path, name: &str) -> anyhow::Result<(String, String)> {
+    let dir = data_dir.join("keys");
+    let (private_path, public_path) = (
+        dir.join(format!("{name}-private.pem")),
+        dir.join(format!("{name}-public.pem")),
+    );
     if !private_path.exists() {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let (private, public) = rex_runtime::auth::generate_keypair()?;
-        std::fs::write(&private_path, &private)?;
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&private_path, std::fs::Permissions::from_mode(0o600))?;
-        }
+        write_secret(&private_path, &private)?;
         std::fs::write(&public_path, &public)?;
     }
     let read = |p: &std::path::Path| {

@@ -19,8 +19,24 @@ fn checksums(migrations: &Migrations, backend: Backend) -> Vec<(i64, String)> {
 /// A landed migration: its version and its checksums on SQLite and on PostgreSQL.
 type Landed = (i64, &'static str, &'static str);
 
-/// Each service's migrations with the checksum of each, per backend, as they landed.
-const LANDED: [(&str, &Migrations, &[Landed]); 3] = [
+/// The runtime's and each service's migrations with the checksum of each, per backend, as they landed.
+const LANDED: [(&str, &Migrations, &[Landed]); 4] = [
+    (
+        "runtime",
+        &rex_runtime::db::PLUMBING,
+        &[
+            (
+                0,
+                "3af43e643bdccb5e4041771f1f3146878797825e2891bd9e1709d43142be652c1e34ea8dc48307bf89eadd4cf85a139f",
+                "01212de751e6fca73f1042ec41e1b8e35558e96744b97186702f2f45fdccc5633fa2c9f8060b8d1fc16eb3054875ffd7",
+            ),
+            (
+                1000001,
+                "4de3aeb35f6acfc8534063695f7667eddf9aa2417f1c56078dcef2071b62488612117eae9399b3aec89158c88b5368f2",
+                "9ca60b6c1451f28430f85ac4c8eedf2795d09677048b76975b95431d6bbdedf82fa2af2e8645978fb344fd153861a4d9",
+            ),
+        ],
+    ),
     (
         "registration",
         &rex_registration::MIGRATIONS,

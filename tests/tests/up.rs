@@ -19,6 +19,8 @@ fn up(data: &Path) -> (Child, std::io::Lines<BufReader<ChildStdout>>) {
     let mut child = rex_suite()
         // As the deployment manifests run the services (deploy/k8s/base/*/configmap.yaml).
         .env("MALLOC_ARENA_MAX", "2")
+        // Checkpoints every second, for the tests that wait for the witness.
+        .env("REX_AUDIT_CHECKPOINT_SECONDS", "1")
         .args([
             "up",
             "--registration-port",
@@ -205,11 +207,48 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         .arg(&addr)
         .output()
         .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Every change the walkthrough made is in the registry's audit trail, the chain holds, and
+    // the verification service (its witness) holds a signed checkpoint of all of it: waited
+    // for, bounded, while the suite runs (checkpoints every second).
+    let keys = dir.path().join("keys");
+    let audit_verify = || {
+        rex_suite()
+            .args([
+                "audit-verify",
+                "--service",
+                "registration",
+                "--database-url",
+            ])
+            .arg(format!("sqlite://{}/registration.db", dir.path().display()))
+            .arg("--witness-database-url")
+            .arg(format!("sqlite://{}/verification.db", dir.path().display()))
+            .arg("--audit-key-file")
+            .arg(keys.join("audit-links.keys"))
+            .arg("--checkpoint-public-key")
+            .arg(keys.join("audit-registration-public.pem"))
+            .output()
+            .unwrap()
+    };
+    let mut report = String::new();
+    for _ in 0..150 {
+        if !out.status.success() {
+            break;
+        }
+        let audit = audit_verify();
+        report = String::from_utf8_lossy(&audit.stdout).to_string();
+        // Until the first checkpoint reaches the witness, the chain is not witnessed yet.
+        let unwitnessed = report.contains("the witness holds no checkpoint");
+        assert!(audit.status.success() || unwitnessed, "{report}");
+        if report.contains("the last covering 4 entries") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "walkthrough failed:\n{stdout}\n{}",
@@ -228,17 +267,17 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         stdout.contains("STATEMENT_REASON_NUMBER_VALID"),
         "statement checked"
     );
-    // Every change the walkthrough made is in the registry's audit trail, and the chain holds.
-    let audit = rex_suite()
-        .args(["audit-verify", "--database-url"])
-        .arg(format!("sqlite://{}/registration.db", dir.path().display()))
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&audit.stdout).to_string();
-    assert!(audit.status.success(), "{report}");
     assert!(
-        report.starts_with("intact: 4 entries"),
-        "SaveAuthorizedPerson, SubmitApplication, RegisterExporter, RevokeRegistration: {report}"
+        report.contains("intact: 4 entries, every link holds (0 linked before keys)")
+            && report.contains("the last covering 4 entries"),
+        "SaveAuthorizedPerson, SubmitApplication, RegisterExporter, RevokeRegistration, witnessed: {report}"
+    );
+    // After the stop, the chain still holds.
+    let audit = audit_verify();
+    let report = String::from_utf8_lossy(&audit.stdout).to_string();
+    assert!(
+        audit.status.success() && report.contains("intact: 4 entries"),
+        "{report}"
     );
 }
 

@@ -109,6 +109,10 @@ pub async fn serve_with_lease(
         let db = db.clone();
         async move { rex_runtime::metrics::sample_pool("notification", &db) }
     });
+    let trail = rex_runtime::audit::Trail {
+        db: notices.db.clone(),
+        service: "notification",
+    };
     let routes = tonic::service::Routes::new(NotificationServiceServer::new(notices));
     let database = rex_runtime::db::redact(&settings.base.database_url);
     let smtp = format!("{}:{}", settings.smtp.host, settings.smtp.port);
@@ -121,6 +125,7 @@ pub async fn serve_with_lease(
         shutdown,
         &settings.base,
         grpc::access::ACCESS,
+        trail,
     )
     .await
 }

@@ -155,6 +155,10 @@ pub async fn serve_with_public(
     let server =
         RegistrationServiceServer::new(registry).max_decoding_message_size(MAX_REQUEST_BYTES);
     let routes = tonic::service::Routes::new(server);
+    let trail = rex_runtime::audit::Trail {
+        db,
+        service: "registration",
+    };
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&base.database_url), notification = ?options.notification_url, lookup_cache_mb = cache_mb, "registration service listening");
     let result = rex_runtime::server::serve(
         listener,
@@ -163,6 +167,7 @@ pub async fn serve_with_public(
         shutdown,
         base,
         grpc::access::ACCESS,
+        trail,
     )
     .await;
     let _ = public_stop.send(true);

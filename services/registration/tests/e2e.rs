@@ -1489,12 +1489,25 @@ on_both_backends!(spawn_registration => reg_11_no_expiry_and_overdue_application
 
 // ---- Audit trail ------------------------------------------------------------------------------
 
+/// The service's chain, sealed now (the sealer would within a moment), and verified with the
+/// development key the tests' services use.
+async fn sealed_and_verified(db: &rex_runtime::db::Db) -> rex_runtime::audit::Verdict {
+    use rex_runtime::audit::{Check, LinkKeys, seal, verify};
+    seal(db, &LinkKeys::development()).await.unwrap();
+    verify(db, &Check::links(LinkKeys::development()))
+        .await
+        .unwrap()
+}
+
 async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: RegistrationService) {
-    use rex_runtime::audit::{Verdict, verify};
+    use rex_runtime::audit::Verdict;
     s.authorized_person().await;
     s.registered(0, "2026-03-19").await;
     // SaveAuthorizedPerson, SubmitApplication, RegisterExporter.
-    assert_eq!(verify(&s.db).await.unwrap(), Verdict::Intact(3));
+    match sealed_and_verified(&s.db).await {
+        Verdict::Intact(summary) => assert_eq!((summary.entries, summary.pending), (3, 0)),
+        broken => panic!("{broken:?}"),
+    }
     let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
         .fetch_all(&s.db.pool)
         .await
@@ -1522,7 +1535,7 @@ async fn audit_trail_is_chained_and_a_tampered_row_is_found(mut s: RegistrationS
         .execute(&s.db.pool)
         .await
         .unwrap();
-    match verify(&s.db).await.unwrap() {
+    match sealed_and_verified(&s.db).await {
         Verdict::Broken { seq, reason } => {
             assert_eq!(seq, 2);
             assert!(reason.contains("changed"), "{reason}");
@@ -1535,9 +1548,13 @@ on_both_backends!(spawn_registration => audit_trail_is_chained_and_a_tampered_ro
 async fn audit_entries_name_what_they_are_about_and_a_deleted_head_is_found(
     mut s: RegistrationService,
 ) {
-    use rex_runtime::audit::{Verdict, verify};
+    use rex_runtime::audit::Verdict;
     s.authorized_person().await;
     let reg = s.registered(0, "2026-03-19").await;
+    assert!(matches!(
+        sealed_and_verified(&s.db).await,
+        Verdict::Intact(_)
+    ));
     let subjects: Vec<(String, String)> =
         sqlx::query_as("SELECT action, subject FROM audit_log ORDER BY seq")
             .fetch_all(&s.db.pool)
@@ -1557,11 +1574,28 @@ async fn audit_entries_name_what_they_are_about_and_a_deleted_head_is_found(
         .map(|(a, s)| (a.to_owned(), s))
         .collect();
     assert_eq!(subjects, expected);
+    // The head refuses to go, even from inside the database...
+    let refused = sqlx::query("DELETE FROM audit_head")
+        .execute(&s.db.pool)
+        .await;
+    assert!(refused.is_err(), "audit_head has one row");
+    // ...until its guard is dropped. The verifier notices.
+    let dropped = match s.db.backend {
+        rex_runtime::db::Backend::Sqlite => "DROP TRIGGER audit_head_no_delete",
+        rex_runtime::db::Backend::Postgres => "ALTER TABLE audit_head DISABLE TRIGGER USER",
+    };
+    sqlx::query(dropped).execute(&s.db.pool).await.unwrap();
     sqlx::query("DELETE FROM audit_head")
         .execute(&s.db.pool)
         .await
         .unwrap();
-    match verify(&s.db).await.unwrap() {
+    match rex_runtime::audit::verify(
+        &s.db,
+        &rex_runtime::audit::Check::links(rex_runtime::audit::LinkKeys::development()),
+    )
+    .await
+    .unwrap()
+    {
         Verdict::Broken { reason, .. } => assert!(reason.contains("head is missing"), "{reason}"),
         other => panic!("a deleted head not found: {other:?}"),
     }

@@ -122,6 +122,10 @@ pub async fn serve(
         settings.ops_clock.clone(),
         settings.poll,
     )?;
+    let trail = rex_runtime::audit::Trail {
+        db: ministry.db().clone(),
+        service: "verification",
+    };
     let routes = tonic::service::Routes::new(VerificationServiceServer::new(ministry));
     tracing::info!(addr = %listener.local_addr()?, database = %rex_runtime::db::redact(&settings.base.database_url), registration = %settings.registration_url, "verification service listening");
     rex_runtime::server::serve(
@@ -131,6 +135,7 @@ pub async fn serve(
         shutdown,
         &settings.base,
         grpc::access::ACCESS,
+        trail,
     )
     .await
 }

@@ -22,12 +22,13 @@ macro_rules! packages {
     };
 }
 
-packages!(common, registration, verification, notification);
+packages!(common, registration, verification, notification, audit);
 
 /// The descriptor set of every service, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/rex_descriptor.bin"));
 
+pub use rex::audit::v1 as audit;
 pub use rex::common::v1 as common;
 pub use rex::notification::v1 as notification;
 pub use rex::registration::v1 as registration;

@@ -159,12 +159,22 @@ const OPEN_PREFIXES: &[&str] = &[
     "/grpc.reflection.v1alpha.ServerReflection/",
 ];
 
-/// The access rule of a method in `table`, if it has one.
+/// What every server answers besides its own service: the suite's services witness each
+/// other's audit checkpoints (`crate::audit::witness`).
+pub const RUNTIME_ACCESS: AccessTable = crate::access_table! { "rex.audit.v1.AuditWitness",
+    RecordCheckpoint => Access::Roles(&[Role::SERVICE], &["registration", "verification", "notification"]),
+};
+
+/// The access rule of a method in `table` or the runtime's own, if it has one.
 pub fn access(table: AccessTable, method: &str) -> Option<Access> {
     if OPEN_PREFIXES.iter().any(|p| method.starts_with(p)) {
         return Some(Access::Public);
     }
-    table.iter().find(|(m, _)| *m == method).map(|(_, a)| *a)
+    table
+        .iter()
+        .chain(RUNTIME_ACCESS)
+        .find(|(m, _)| *m == method)
+        .map(|(_, a)| *a)
 }
 
 /// Whether `caller` may call `method` (the role part of the table; ownership is the handler's).

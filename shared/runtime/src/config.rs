@@ -27,6 +27,8 @@ pub struct Base {
     pub tls: Option<Tls>,
     /// This service's own token, for its calls to the other services.
     pub service_token: Option<String>,
+    /// The audit trail's keys, checkpoint signing key and witness.
+    pub audit: crate::audit::Settings,
 }
 
 impl Base {
@@ -40,6 +42,7 @@ impl Base {
             auth: None,
             tls: None,
             service_token: None,
+            audit: crate::audit::Settings::default(),
         }
     }
 
@@ -51,6 +54,12 @@ impl Base {
 
     pub fn with_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// The audit trail's keys and witness instead of the development key without checkpoints.
+    pub fn with_audit(mut self, audit: crate::audit::Settings) -> Self {
+        self.audit = audit;
         self
     }
 
@@ -114,6 +123,63 @@ pub struct Security {
     /// Serve Prometheus metrics on this address (`/metrics`); off when not given.
     #[arg(long, env = "REX_METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// The audit trail's secrets and witness (see `rex_runtime::audit`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditArgs {
+    /// The keys that link the audit trail's entries (HMAC-SHA256): a file of lines
+    /// `ID HEX-SECRET` (at least 32 bytes each), the current key first, older keys after it for
+    /// verifying. None: a development key known to everyone (the service says so).
+    #[arg(long, env = "REX_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
+    /// The Ed25519 private key (PKCS#8 PEM) that signs the audit trail's checkpoints. None: no
+    /// checkpoints (development only).
+    #[arg(long, env = "REX_AUDIT_SIGNING_KEY")]
+    pub audit_signing_key: Option<PathBuf>,
+    /// The service that keeps this one's signed checkpoints, as NAME=URL (the name its TLS
+    /// certificate carries), e.g. verification=https://rex-verification:50052.
+    #[arg(long, env = "REX_AUDIT_WITNESS")]
+    pub audit_witness: Option<String>,
+    /// Seconds between checkpoints of the audit trail's head (taken only when it moved, and at
+    /// shutdown).
+    #[arg(long, env = "REX_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
+    pub audit_checkpoint_seconds: u64,
+}
+
+impl AuditArgs {
+    /// The keys and the witness, loaded and checked.
+    pub fn load(&self) -> anyhow::Result<crate::audit::Settings> {
+        let keys = match &self.audit_key_file {
+            Some(path) => crate::audit::LinkKeys::from_file(path)?,
+            None => crate::audit::LinkKeys::development(),
+        };
+        let signer = self
+            .audit_signing_key
+            .as_deref()
+            .map(crate::audit::Signer::from_file)
+            .transpose()?;
+        let witness = match &self.audit_witness {
+            Some(text) => {
+                let (name, url) = text.split_once('=').ok_or_else(|| {
+                    anyhow::anyhow!("--audit-witness {text:?}: expected NAME=URL")
+                })?;
+                Some((name.to_owned(), url.to_owned()))
+            }
+            None => None,
+        };
+        if self.audit_checkpoint_seconds == 0 {
+            anyhow::bail!("--audit-checkpoint-seconds: at least 1");
+        }
+        Ok(crate::audit::Settings {
+            keys: Arc::new(keys),
+            signer: signer.map(Arc::new),
+            witness,
+            checkpoint_every: Duration::from_secs(self.audit_checkpoint_seconds),
+        })
+    }
 }
 
 impl Security {
@@ -139,11 +205,10 @@ impl Security {
     pub fn base(&self, service: &str, database_url: &str) -> anyhow::Result<Base> {
         crate::db::check_url(database_url)?;
         let (auth, tls) = self.load(service)?;
-        Ok(Base::new(database_url).with_grace(self.grace()).secured(
-            auth,
-            tls,
-            self.service_token.clone(),
-        ))
+        Ok(Base::new(database_url)
+            .with_grace(self.grace())
+            .with_audit(self.audit.load()?)
+            .secured(auth, tls, self.service_token.clone()))
     }
 
     /// Loads and checks the keys and certificates of `service`, before any port is bound.

@@ -314,9 +314,9 @@ macro_rules! migrations {
 }
 
 /// The tables every service keeps (outbox, idempotency, audit trail), owned here and applied
-/// before a service's own migrations as version 0. The audit log's append-only triggers are
-/// written in each dialect.
-static PLUMBING: Migrations = Migrations {
+/// before a service's own migrations: version 0, then from 1000001 on (clear of the services'
+/// numbers). The audit trail's triggers are written in each dialect.
+pub static PLUMBING: Migrations = Migrations {
     sqlite: &sqlx::migrate!("migrations/sqlite"),
     postgres: Some(&sqlx::migrate!("migrations/postgres")),
 };
@@ -396,17 +396,22 @@ impl Db {
     /// has migrated past them (it could not read it safely).
     pub async fn migrate(&self, migrations: &Migrations) -> anyhow::Result<()> {
         let migrator = migrations.with_plumbing(self.backend);
-        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let known: std::collections::BTreeSet<i64> = migrator.iter().map(|m| m.version).collect();
+        // The runtime's own versions (0, 1000001…) are not the service's schema version.
+        let own = migrations
+            .on(self.backend)
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
         // The table exists once any migration ran; before that there is nothing to compare.
-        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
-            .fetch_one(&self.pool)
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+            .fetch_all(&self.pool)
             .await
-            .unwrap_or(None);
-        if let Some(applied) = applied
-            && applied > known
-        {
+            .unwrap_or_default();
+        if let Some(unknown) = applied.iter().filter(|v| !known.contains(v)).max() {
             anyhow::bail!(
-                "the database is at schema version {applied}, newer than this release knows ({known}): \
+                "the database is at schema version {unknown}, newer than this release knows ({own}): \
                  a newer version migrated it; run that version, or restore a backup from before the upgrade"
             );
         }

@@ -24,8 +24,26 @@ pub fn correlation_id<T>(request: &tonic::Request<T>) -> Option<String> {
 /// the whole server), server reflection, the authorization layer enforcing `access` with the
 /// base's token keys (none: development) and its TLS (none: plaintext), until `shutdown`
 /// resolves. On shutdown the health status turns NOT_SERVING first, then in-flight calls get
-/// the base's grace period to finish.
+/// the base's grace period to finish. The service's audit `trail` is sealed and checkpointed
+/// meanwhile, once more after the last call; the server witnesses other services' checkpoints
+/// (`rex.audit.v1.AuditWitness`).
 pub async fn serve(
+    listener: TcpListener,
+    routes: Routes,
+    service_name: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    base: &crate::config::Base,
+    access: crate::auth::AccessTable,
+    trail: crate::audit::Trail,
+) -> anyhow::Result<()> {
+    let sealer = crate::audit::Sealer::start(trail.db.clone(), trail.service, base)?;
+    let routes = routes.add_service(crate::audit::witness::server(trail.db, base.clock.clone()));
+    let outcome = serve_routes(listener, routes, service_name, shutdown, base, access).await;
+    sealer.stop().await;
+    outcome
+}
+
+async fn serve_routes(
     listener: TcpListener,
     routes: Routes,
     service_name: &str,
