@@ -92,6 +92,8 @@ enum Scenario {
     /// SubmitApplication then RegisterExporter: two durable write transactions per operation,
     /// on a fresh registry (numbers run out at 9,999, REG-7).
     Register,
+    /// SubmitApplication alone: one durable write transaction per call, taking no number.
+    Submit,
 }
 
 /// A seeded registration's index, or one past the registry (a tenth of the draws: misses).
@@ -171,10 +173,11 @@ fn bench_form(tin: &str, now: chrono::DateTime<chrono::Utc>) -> ApplicationForm 
 }
 
 /// One SubmitApplication + RegisterExporter; `Some(true)` when the number is as REG-7 says.
-async fn register_one(
+/// Submits the bench's application for `tin`; the application, without findings.
+async fn submit_one(
     reg: &mut RegistrationServiceClient<Channel>,
     tin: &str,
-) -> Result<Option<bool>, tonic::Status> {
+) -> Result<Application, tonic::Status> {
     // The load generator stands for the officers' systems: the wall clock is theirs.
     let now = chrono::Utc::now();
     let application = reg
@@ -192,6 +195,15 @@ async fn register_one(
             application.findings
         )));
     }
+    Ok(application)
+}
+
+async fn register_one(
+    reg: &mut RegistrationServiceClient<Channel>,
+    tin: &str,
+) -> Result<Option<bool>, tonic::Status> {
+    let now = chrono::Utc::now();
+    let application = submit_one(reg, tin).await?;
     let registration = reg
         .register_exporter(RegisterExporterRequest {
             idempotency_key: format!("bench-register-{tin}"),
@@ -526,6 +538,13 @@ async fn run(
                         }
                         match bench_tin(k) {
                             Some(tin) => register_one(&mut reg, &tin).await,
+                            None => continue,
+                        }
+                    }
+                    Scenario::Submit => {
+                        let k = next_tin.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        match bench_tin(k) {
+                            Some(tin) => submit_one(&mut reg, &tin).await.map(|_| Some(true)),
                             None => continue,
                         }
                     }
