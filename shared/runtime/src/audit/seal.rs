@@ -360,27 +360,60 @@ async fn run(
     seal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut checkpoint_tick = tokio::time::interval(settings.checkpoint_every);
     checkpoint_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = Failing::default();
     loop {
         let checkpoint_due = tokio::select! {
             _ = seal_tick.tick() => false,
             _ = checkpoint_tick.tick() => true,
             _ = stopped.wait_for(|s| *s) => break,
         };
-        seal_logged(&db, &settings.keys).await;
+        failing.report(seal(&db, &settings.keys).await);
         if checkpoint_due {
             checkpoint_and_send(&db, &service, &settings, clock.now(), sender.as_mut()).await;
         }
     }
-    seal_logged(&db, &settings.keys).await;
+    failing.report(seal(&db, &settings.keys).await);
     checkpoint_and_send(&db, &service, &settings, clock.now(), sender.as_mut()).await;
 }
 
-async fn seal_logged(db: &Db, keys: &LinkKeys) {
-    if let Err(err) = seal(db, keys).await {
-        tracing::error!(
-            error = format!("{err:#}"),
-            "audit entries could not be sealed; will retry"
-        );
+/// Sealing that fails is retried every tick; it is logged when it starts failing, once a
+/// minute while it goes on, and when it recovers, not ten times a second.
+#[derive(Default)]
+struct Failing {
+    since: Option<std::time::Instant>,
+    logged: Option<std::time::Instant>,
+}
+
+impl Failing {
+    const REPEAT: Duration = Duration::from_secs(60);
+
+    fn report(&mut self, result: anyhow::Result<u64>) {
+        let now = std::time::Instant::now();
+        match result {
+            Ok(_) => {
+                if let Some(since) = self.since.take() {
+                    tracing::info!(
+                        failed_for_ms = now.duration_since(since).as_millis() as u64,
+                        "audit entries are sealed again"
+                    );
+                }
+                self.logged = None;
+            }
+            Err(err) => {
+                self.since.get_or_insert(now);
+                if self
+                    .logged
+                    .is_none_or(|at| now.duration_since(at) >= Self::REPEAT)
+                {
+                    self.logged = Some(now);
+                    tracing::error!(
+                        error = format!("{err:#}"),
+                        "audit entries could not be sealed; retrying every {} ms",
+                        SEAL_EVERY.as_millis()
+                    );
+                }
+            }
+        }
     }
 }
 

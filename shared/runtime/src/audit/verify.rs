@@ -85,16 +85,17 @@ pub async fn verify(db: &Db, check: &Check) -> anyhow::Result<Verdict> {
     pinned.extend(check.witnessed.iter().flatten().map(|c| c.seq));
     // The link at each checkpointed entry, to compare once the walk is done.
     let mut links_at: BTreeMap<i64, String> = BTreeMap::new();
-    let rows = sqlx::query(
+    // Streamed: a chain of millions of entries is walked without holding it in memory.
+    let mut rows = sqlx::query(
         "SELECT seq, at, actor, role, action, subject, request_sha256, result_sha256, correlation_id, prev_hash, hash, key_id \
          FROM audit_log ORDER BY seq",
     )
-    .fetch_all(&db.pool)
-    .await?;
+    .fetch(&db.pool);
     let mut prev = String::new();
     let mut expected_seq = 1i64;
     let mut unkeyed = 0;
-    for r in &rows {
+    while let Some(r) = tokio_stream::StreamExt::next(&mut rows).await {
+        let r = r?;
         let seq: i64 = r.try_get("seq")?;
         if seq != expected_seq {
             return broken(seq, format!("entry {expected_seq} is missing"));
