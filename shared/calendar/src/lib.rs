@@ -15,6 +15,7 @@ pub mod clock;
 pub mod data;
 mod explain;
 mod intake;
+mod period;
 mod steps;
 pub mod time;
 
@@ -23,4 +24,5 @@ pub use clock::{Clock, SystemClock, TestClock};
 pub use data::{HolidayKind, MAX_YEAR, MIN_YEAR};
 pub use explain::{DueDate, PeriodUnit, SkippedDay};
 pub use intake::{Intake, IntakeShift, OfficeIntake};
+pub use period::{Due, Period, PeriodError, Rolled, Schedule, Suspension, SuspensionUse, Unit};
 pub use steps::{StatutoryStep, StepState, falling_due_within};
