@@ -4,9 +4,11 @@
 //! valid. `REX_PROCEDURES_DIR` adds or replaces procedures without a release. Pure: no I/O
 //! beyond reading its files.
 
+pub mod case;
 mod load;
 pub mod model;
 
+pub use case::{CaseView, Event, EventError, StepState, StepView, replay};
 pub use load::{Catalogue, EMBEDDED, LoadError, Problem, parse, schedule_of};
 pub use model::Procedure;
 

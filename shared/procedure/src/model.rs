@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A value with where it was written in its file (byte offsets), for `file:line` messages.
 #[derive(Debug, Clone)]
@@ -163,7 +163,7 @@ pub struct Channel {
 }
 
 /// The unit of a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitName {
     Hours,
@@ -184,7 +184,7 @@ impl From<UnitName> for rex_calendar::Unit {
 }
 
 /// A legal maximum.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Max {
     pub count: u32,

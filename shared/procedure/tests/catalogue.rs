@@ -268,3 +268,59 @@ fn the_mermaid_flowchart_has_every_step_and_end() {
         assert!(out.contains(s), "{s}: {out}");
     }
 }
+
+#[test]
+fn ver_5_simulate_gives_the_timeline_of_an_event_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.toml");
+    std::fs::write(
+        &events,
+        r#"
+[[event]]
+kind = "registered"
+at = "2026-03-19T11:00:00+05:00"
+
+[[event]]
+kind = "completed"
+step = "VER-4"
+outcome = "requested"
+at = "2026-03-20T10:00:00+05:00"
+"#,
+    )
+    .unwrap();
+    let events = events.to_string_lossy().to_string();
+    let (code, out, err) = cli(&[
+        "simulate",
+        "kz-358-verification",
+        "--events",
+        &events,
+        "--now",
+        "2026-04-02T10:00:00+05:00",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("VER-5\tOverdue"), "{out}");
+    assert!(out.contains("next\tVER-5 (atameken)"), "{out}");
+    let (code, json, _) = cli(&[
+        "simulate",
+        "kz-358-verification",
+        "--events",
+        &events,
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let view: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(view["steps"][0]["state"], "completed_on_time");
+    // An event the log may not hold: exit 2 naming it.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[event]]\nkind = \"completed\"\nstep = \"VER-4\"\noutcome = \"requested\"\nat = \"2026-03-20T10:00:00+05:00\"\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.toml").to_string_lossy().to_string();
+    let (code, _, err) = cli(&["simulate", "kz-358-verification", "--events", &bad]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("event 1: a case begins with its registration"),
+        "{err}"
+    );
+}

@@ -59,6 +59,19 @@ enum Command {
         #[arg(long)]
         at: String,
     },
+    /// The whole timeline of a case from its event log: a JSON array of events, or a TOML file
+    /// of `[[event]]` tables (`kind = "registered" | "happened" | "completed" | "suspended" |
+    /// "resumed" | "extended"`, `at = RFC 3339`, and the step, outcome, reason… each needs).
+    Simulate {
+        id: String,
+        #[arg(long)]
+        events: PathBuf,
+        /// As of this instant (default: the last event's).
+        #[arg(long)]
+        now: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The JSON Schema of a procedure file.
     Schema,
 }
@@ -160,6 +173,50 @@ fn run(cli: Cli) -> Result<String, String> {
                 due.due_text()
             })
         }
+        Command::Simulate {
+            id,
+            events,
+            now,
+            json,
+        } => {
+            let p = procedure(id)?;
+            let text = std::fs::read_to_string(events)
+                .map_err(|e| format!("--events {}: {e}", events.display()))?;
+            let log: Vec<rex_procedure::Event> = if events.extension().is_some_and(|e| e == "json")
+            {
+                serde_json::from_str(&text)
+                    .map_err(|e| format!("--events {}: {e}", events.display()))?
+            } else {
+                #[derive(serde::Deserialize)]
+                struct File {
+                    event: Vec<rex_procedure::Event>,
+                }
+                toml::from_str::<File>(&text)
+                    .map_err(|e| format!("--events {}: {e}", events.display()))?
+                    .event
+            };
+            let now = match now {
+                Some(t) => instant(t, "--now")?,
+                None => log
+                    .iter()
+                    .map(|e| match e {
+                        rex_procedure::Event::Registered { at }
+                        | rex_procedure::Event::Happened { at, .. }
+                        | rex_procedure::Event::Completed { at, .. }
+                        | rex_procedure::Event::Suspended { at, .. }
+                        | rex_procedure::Event::Resumed { at, .. }
+                        | rex_procedure::Event::Extended { at, .. } => *at,
+                    })
+                    .max()
+                    .ok_or("--events: the log is empty")?,
+            };
+            let view =
+                rex_procedure::replay(p, &calendar()?, &log, now).map_err(|e| e.to_string())?;
+            if *json {
+                return serde_json::to_string_pretty(&view).map_err(|e| e.to_string());
+            }
+            Ok(timeline(&view))
+        }
         Command::Intake { id, channel, at } => {
             let p = procedure(id)?;
             let c = p
@@ -210,6 +267,54 @@ fn run(cli: Cli) -> Result<String, String> {
             }
         }
     }
+}
+
+/// A case's timeline as text: each step, the total, what is next, the result.
+fn timeline(v: &rex_procedure::CaseView) -> String {
+    let local = |t: Option<DateTime<Utc>>| {
+        t.map(|t| {
+            t.with_timezone(&rex_calendar::time::TIME_ZONE)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "—".into())
+    };
+    let mut out = format!(
+        "{} registered {}\n",
+        v.procedure,
+        local(Some(v.registered_at))
+    );
+    for s in &v.steps {
+        out.push_str(&format!(
+            "{}\t{:?}\tstarted {}\tcompleted {}{}\tdue {}\n",
+            s.step,
+            s.state,
+            local(s.started_at),
+            local(s.completed_at),
+            s.outcome
+                .as_ref()
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default(),
+            s.due
+                .as_ref()
+                .map(|d| d.due_text())
+                .unwrap_or_else(|| "—".into()),
+        ));
+    }
+    if let Some(total) = &v.total {
+        out.push_str(&format!(
+            "total\tdue {}\t{}\n",
+            total.due_text(),
+            total.explanation()
+        ));
+    }
+    for n in &v.next {
+        out.push_str(&format!("next\t{n}\n"));
+    }
+    if let Some(r) = &v.result {
+        out.push_str(&format!("result\t{r}\n"));
+    }
+    out.trim_end().to_owned()
 }
 
 /// An instant in RFC 3339, or a date (its start in Almaty).
