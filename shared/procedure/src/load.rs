@@ -61,6 +61,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../catalogue/kz-244-revocation.toml"),
     ),
     (
+        "kz-355-complaint.toml",
+        include_str!("../catalogue/kz-355-complaint.toml"),
+    ),
+    (
+        "kz-355-permit.toml",
+        include_str!("../catalogue/kz-355-permit.toml"),
+    ),
+    (
         "kz-358-verification.toml",
         include_str!("../catalogue/kz-358-verification.toml"),
     ),
