@@ -942,9 +942,11 @@ on_both_backends!(
 async fn chg_2_change_is_entered_within_10_calendar_days(mut s: RegistrationService) {
     let change = late_phone_change(&mut s).await;
     let step = change.decision_step.unwrap();
+    // Received on 9 April: the tenth day, Sunday 19 April, is a day off, so the period ends on
+    // Monday 20 April (Civil Code art. 173).
     assert_eq!(
         (step.rule_id.as_str(), step.due.unwrap().due),
-        ("CHG-2", Some(pdate("2026-04-19")))
+        ("CHG-2", Some(pdate("2026-04-20")))
     );
     let decided = s
         .client
@@ -973,7 +975,7 @@ async fn chg_2_change_is_entered_within_10_calendar_days(mut s: RegistrationServ
         .into_iter()
         .find(|n| n.kind == "CHANGE_ACCEPTED")
         .unwrap();
-    assert_eq!((n.rule_id.as_str(), n.due_on), ("CHG-2", d("2026-04-19")));
+    assert_eq!((n.rule_id.as_str(), n.due_on), ("CHG-2", d("2026-04-20")));
 }
 on_both_backends!(spawn_registration => chg_2_change_is_entered_within_10_calendar_days);
 

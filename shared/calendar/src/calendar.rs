@@ -542,10 +542,18 @@ impl Calendar {
         count: u32,
         unit: PeriodUnit,
     ) -> Result<DueDate, OutOfRange> {
-        let due = match unit {
+        let mut due = match unit {
             PeriodUnit::WorkingDays => self.add_working_days(start, count)?,
             PeriodUnit::CalendarDays => self.add_calendar_days(start, count)?,
         };
+        // Civil Code art. 173: a period whose last day is a day off ends on the next working day.
+        let mut rolled_from = None;
+        if unit == PeriodUnit::CalendarDays && !self.is_working_day(due)? {
+            if let Some(reason) = self.reason(due) {
+                rolled_from = Some(SkippedDay { date: due, reason });
+            }
+            due = self.next_working_day(due)?;
+        }
         let mut skipped = Vec::new();
         let mut worked_weekend_days = Vec::new();
         if unit == PeriodUnit::WorkingDays {
@@ -570,6 +578,7 @@ impl Calendar {
             due,
             skipped,
             worked_weekend_days,
+            rolled_from,
             provisional_years,
         ))
     }

@@ -52,6 +52,9 @@ pub struct DueDate {
     pub skipped: Vec<SkippedDay>,
     /// Weekend days counted as working days because of a transfer.
     pub worked_weekend_days: Vec<SkippedDay>,
+    /// A calendar-day period whose last day was a day off ends on the next working day (Civil
+    /// Code of the Republic of Kazakhstan, art. 173): the last day it had, and why it was off.
+    pub rolled_from: Option<SkippedDay>,
     /// True when any year the period touches has no final published calendar.
     pub provisional: bool,
     pub provisional_years: Vec<i32>,
@@ -65,6 +68,7 @@ impl DueDate {
         due: NaiveDate,
         skipped: Vec<SkippedDay>,
         worked_weekend_days: Vec<SkippedDay>,
+        rolled_from: Option<SkippedDay>,
         provisional_years: Vec<i32>,
     ) -> Self {
         Self {
@@ -76,6 +80,7 @@ impl DueDate {
             ends_at: end_of_day(due),
             skipped,
             worked_weekend_days,
+            rolled_from,
             provisional: !provisional_years.is_empty(),
             provisional_years,
         }
@@ -123,6 +128,19 @@ impl fmt::Display for DueDate {
                     day.reason
                 )?;
             }
+        }
+        if let Some(day) = &self.rolled_from {
+            write!(
+                f,
+                "; last day {} {} is a day off (",
+                day.date,
+                day.date.format("%a")
+            )?;
+            match &day.reason {
+                DayReason::Weekend { .. } => f.write_str("weekend")?,
+                reason => write!(f, "{reason}")?,
+            }
+            f.write_str("): it ends on the next working day (Civil Code art. 173)")?;
         }
         if self.provisional {
             let years: Vec<String> = self.provisional_years.iter().map(i32::to_string).collect();

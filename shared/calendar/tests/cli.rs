@@ -48,8 +48,9 @@ fn add_prints_the_iso_due_date_first_and_explains_on_request() {
         why.contains("skipped 2026-03-21 Sat Nauryz (holiday)"),
         "{why}"
     );
+    // The tenth day is Sunday 29 March: the period ends on the next working day (art. 173).
     let out = run(&["add", "2026-03-19", "10", "--unit", "calendar"]);
-    assert_eq!(stdout(&out), "2026-03-29\n");
+    assert_eq!(stdout(&out), "2026-03-30\n");
 }
 
 #[test]

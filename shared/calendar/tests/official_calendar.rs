@@ -247,14 +247,29 @@ fn working_days_across_nauryz_2026() {
 }
 
 #[test]
-fn calendar_days_period_chg_2_ten_days() {
+fn chg_2_ten_calendar_days_ending_on_a_day_off_end_on_the_next_working_day() {
     let cal = cal();
+    // The tenth day, Sunday 29 March, is a day off: the period ends on Monday 30 March (Civil
+    // Code art. 173).
     let due = cal
         .due(d("2026-03-19"), 10, PeriodUnit::CalendarDays)
         .unwrap();
-    assert_eq!(due.due, d("2026-03-29"));
+    assert_eq!(due.due, d("2026-03-30"));
+    assert_eq!(
+        due.rolled_from.as_ref().map(|r| r.date),
+        Some(d("2026-03-29"))
+    );
     assert!(due.skipped.is_empty());
-    assert_eq!(due.ends_at.to_rfc3339(), "2026-03-29T23:59:59+05:00");
+    assert_eq!(due.ends_at.to_rfc3339(), "2026-03-30T23:59:59+05:00");
+    assert!(due.explanation().contains("art. 173"), "{due}");
+    // On a working day, it is not moved.
+    let due = cal
+        .due(d("2026-03-20"), 10, PeriodUnit::CalendarDays)
+        .unwrap();
+    assert_eq!(
+        (due.due, due.rolled_from.is_none()),
+        (d("2026-03-30"), true)
+    );
 }
 
 #[test]
