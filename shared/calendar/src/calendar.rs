@@ -571,16 +571,17 @@ impl Calendar {
         let provisional_years: Vec<i32> = (start.year()..=due.year())
             .filter(|y| self.is_provisional_year(*y))
             .collect();
-        Ok(DueDate::new(
+        let mut due = DueDate::new(
             start,
             unit,
             count,
             due,
             skipped,
             worked_weekend_days,
-            rolled_from,
             provisional_years,
-        ))
+        );
+        due.rolled_from = rolled_from;
+        Ok(due)
     }
 }
 

@@ -68,7 +68,6 @@ impl DueDate {
         due: NaiveDate,
         skipped: Vec<SkippedDay>,
         worked_weekend_days: Vec<SkippedDay>,
-        rolled_from: Option<SkippedDay>,
         provisional_years: Vec<i32>,
     ) -> Self {
         Self {
@@ -80,7 +79,7 @@ impl DueDate {
             ends_at: end_of_day(due),
             skipped,
             worked_weekend_days,
-            rolled_from,
+            rolled_from: None,
             provisional: !provisional_years.is_empty(),
             provisional_years,
         }
