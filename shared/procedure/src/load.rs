@@ -61,6 +61,26 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../catalogue/kz-244-revocation.toml"),
     ),
     (
+        "kz-292-annex-01.toml",
+        include_str!("../catalogue/kz-292-annex-01.toml"),
+    ),
+    (
+        "kz-292-annex-02.toml",
+        include_str!("../catalogue/kz-292-annex-02.toml"),
+    ),
+    (
+        "kz-292-annex-03.toml",
+        include_str!("../catalogue/kz-292-annex-03.toml"),
+    ),
+    (
+        "kz-292-annex-04.toml",
+        include_str!("../catalogue/kz-292-annex-04.toml"),
+    ),
+    (
+        "kz-292-annex-05.toml",
+        include_str!("../catalogue/kz-292-annex-05.toml"),
+    ),
+    (
         "kz-355-complaint.toml",
         include_str!("../catalogue/kz-355-complaint.toml"),
     ),
