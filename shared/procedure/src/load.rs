@@ -81,6 +81,30 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../catalogue/kz-292-annex-05.toml"),
     ),
     (
+        "kz-292-annex-06.toml",
+        include_str!("../catalogue/kz-292-annex-06.toml"),
+    ),
+    (
+        "kz-292-annex-07.toml",
+        include_str!("../catalogue/kz-292-annex-07.toml"),
+    ),
+    (
+        "kz-292-annex-08.toml",
+        include_str!("../catalogue/kz-292-annex-08.toml"),
+    ),
+    (
+        "kz-292-annex-09.toml",
+        include_str!("../catalogue/kz-292-annex-09.toml"),
+    ),
+    (
+        "kz-292-annex-10.toml",
+        include_str!("../catalogue/kz-292-annex-10.toml"),
+    ),
+    (
+        "kz-292-annex-11.toml",
+        include_str!("../catalogue/kz-292-annex-11.toml"),
+    ),
+    (
         "kz-355-complaint.toml",
         include_str!("../catalogue/kz-355-complaint.toml"),
     ),
