@@ -22,6 +22,7 @@ use tokio::net::TcpListener;
 pub use grpc::Registry;
 /// Who may call each RPC (the runtime enforces it before any handler).
 pub use grpc::access::ACCESS;
+pub use rex_registration_domain::Periods;
 
 /// The registry's migrations, per backend.
 pub static MIGRATIONS: Migrations = rex_runtime::migrations!();
@@ -47,6 +48,8 @@ pub struct Options {
     pub lookup_cache_mb: Option<u64>,
     /// Where to serve the public lookup pages and the JSON API (`http`); none: not served.
     pub public_listen: Option<std::net::SocketAddr>,
+    /// The periods of Order 244-NK from the procedure catalogue; none: the shipped catalogue's.
+    pub periods: Option<Arc<Periods>>,
 }
 
 impl Options {
@@ -58,6 +61,7 @@ impl Options {
             notification_url: None,
             lookup_cache_mb: None,
             public_listen: None,
+            periods: None,
         }
     }
 }
@@ -95,7 +99,16 @@ pub async fn serve_with_public(
 ) -> anyhow::Result<()> {
     let base = &options.base;
     let db = Db::connect(&base.database_url, &MIGRATIONS).await?;
-    let mut registry = Registry::new(db.clone(), options.calendar.clone(), base.clock.clone());
+    let periods = match &options.periods {
+        Some(periods) => periods.clone(),
+        None => Arc::new(Periods::shipped().map_err(anyhow::Error::msg)?),
+    };
+    let mut registry = Registry::new(
+        db.clone(),
+        options.calendar.clone(),
+        periods,
+        base.clock.clone(),
+    );
     let cache_mb = options.lookup_cache_mb.unwrap_or(DEFAULT_LOOKUP_CACHE_MB);
     // Background work, aborted when the service stops.
     let mut background = tokio::task::JoinSet::new();

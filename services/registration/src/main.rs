@@ -21,6 +21,9 @@ struct Cli {
     /// Calendar files that add to or replace the built-in years.
     #[arg(long, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
+    /// Procedure files that add to or replace the shipped catalogue (the periods of the law).
+    #[arg(long, env = "REX_PROCEDURES_DIR")]
+    procedures_dir: Option<PathBuf>,
     /// Where to serve the public lookup pages and the JSON API (/api/v1, OpenAPI at
     /// /api/v1/openapi.yaml); none: not served.
     #[arg(long, env = "REX_PUBLIC_LISTEN")]
@@ -58,6 +61,13 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli: Cli = rex_runtime::config::start("registration");
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
+    let catalogue = rex_procedure::Catalogue::load(cli.procedures_dir.as_deref())
+        .context("procedure catalogue")?;
+    let periods = Arc::new(
+        rex_registration::Periods::from_catalogue(&catalogue)
+            .map_err(anyhow::Error::msg)
+            .context("procedure catalogue")?,
+    );
     // Security settings are checked before any port is bound.
     let base = cli.common.base("registration")?;
     cli.common.security.start_metrics().await?;
@@ -71,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
                 notification_url: cli.notification_url.clone(),
                 lookup_cache_mb: cli.lookup_cache_mb,
                 public_listen: cli.public_listen,
+                periods: Some(periods),
                 ..rex_registration::Options::new(base, calendar)
             };
             rex_registration::serve(listener, options, rex_runtime::server::shutdown_signal()).await

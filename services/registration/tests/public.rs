@@ -350,6 +350,7 @@ async fn reg_5_an_unreachable_registry_is_not_an_unknown_number() {
     let registry = rex_registration::Registry::new(
         db.clone(),
         std::sync::Arc::new(rex_calendar::Calendar::official().unwrap()),
+        std::sync::Arc::new(rex_registration::Periods::shipped().unwrap()),
         std::sync::Arc::new(rex_calendar::SystemClock),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -54,6 +54,8 @@ pub struct Settings {
     /// The notification service the outbox relay delivers notices to; none: they wait in the
     /// outbox.
     pub notification_url: Option<String>,
+    /// The periods of Order 358-NK from the procedure catalogue; none: the shipped catalogue's.
+    pub periods: Option<rex_verification_domain::Periods>,
 }
 
 impl Settings {
@@ -69,6 +71,7 @@ impl Settings {
             calls: Calls::default(),
             poll: Duration::from_secs(1),
             notification_url: None,
+            periods: None,
         }
     }
 }
@@ -87,9 +90,14 @@ pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {
     if calls.token.is_none() {
         calls.token = settings.base.service_token.clone();
     }
+    let periods = match settings.periods {
+        Some(periods) => periods,
+        None => rex_verification_domain::Periods::shipped().map_err(anyhow::Error::msg)?,
+    };
     Ok(Ministry::new(
         db,
         settings.calendar.clone(),
+        periods,
         settings.base.clock.clone(),
         settings.ops_clock.clone(),
         // A dossier holds every document of a registration.

@@ -42,6 +42,9 @@ struct Cli {
     /// Calendar files that add to or replace the built-in years.
     #[arg(long, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
+    /// Procedure files that add to or replace the shipped catalogue (the periods of the law).
+    #[arg(long, env = "REX_PROCEDURES_DIR")]
+    procedures_dir: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -58,7 +61,13 @@ async fn main() -> anyhow::Result<()> {
     let base = cli.common.base("verification")?;
     cli.common.security.start_metrics().await?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);
+    let catalogue = rex_procedure::Catalogue::load(cli.procedures_dir.as_deref())
+        .context("procedure catalogue")?;
+    let periods = rex_verification_domain::Periods::from_catalogue(&catalogue)
+        .map_err(anyhow::Error::msg)
+        .context("procedure catalogue")?;
     let settings = Settings {
+        periods: Some(periods),
         calls: Calls {
             timeout: Duration::from_millis(cli.call_timeout_ms),
             ..Calls::default()

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use rex_calendar::{Calendar, Clock};
 use rex_proto::registration::registration_service_client::RegistrationServiceClient;
 use rex_runtime::db::Db;
+use rex_verification_domain::Periods;
 use tonic::transport::Channel;
 
 /// How the service talks to the registration service and retries.
@@ -37,6 +38,8 @@ impl Default for Calls {
 pub struct Ministry {
     pub(crate) db: Db,
     pub(crate) calendar: Arc<Calendar>,
+    /// The periods of Order 358-NK, from the procedure catalogue.
+    pub(crate) periods: Periods,
     /// The clock of law: "today" for every date of a case.
     pub(crate) clock: Arc<dyn Clock>,
     /// The machine's clock, for scheduling retries only.
@@ -49,6 +52,7 @@ impl Ministry {
     pub fn new(
         db: Db,
         calendar: Arc<Calendar>,
+        periods: Periods,
         clock: Arc<dyn Clock>,
         ops_clock: Arc<dyn Clock>,
         registry: RegistrationServiceClient<Channel>,
@@ -57,6 +61,7 @@ impl Ministry {
         Self {
             db,
             calendar,
+            periods,
             clock,
             ops_clock,
             registry,

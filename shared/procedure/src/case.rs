@@ -291,8 +291,23 @@ pub fn replay(
                 t.extensions.push(by.period());
             }
         }
-        // Steps started by this event; a join starts once everything it waits for completed.
+        // Steps started by this event; a join starts once everything it waits for completed,
+        // however it is named.
+        let waits = |id: &str, tracks: &BTreeMap<&str, Track>| match step_of(id)
+            .and_then(|s| s.starts.as_ref())
+            .map(|a| &a.value)
+        {
+            Some(Starts::After(list)) => !list.iter().all(|a| {
+                tracks
+                    .get(a.as_str())
+                    .is_some_and(|t| t.completed_at.is_some())
+            }),
+            _ => false,
+        };
         for id in started {
+            if waits(id, &tracks) {
+                continue;
+            }
             if let Some(t) = tracks.get_mut(id)
                 && t.started_at.is_none()
             {

@@ -388,7 +388,24 @@ fn check(p: &Procedure, file: &str, report: &mut impl FnMut(&Range<usize>, Strin
             report,
         );
     }
-    let steps = unique(p.steps.iter().map(|s| &s.id), "step", report);
+    let steps = unique(
+        p.steps
+            .iter()
+            .map(|s| &s.id)
+            .chain(p.deadlines.iter().map(|d| &d.id)),
+        "step or deadline",
+        report,
+    );
+    for d in &p.deadlines {
+        let name = format!("deadline {:?}", d.id.value);
+        titles(&d.title, &name, &d.id.span, report);
+        if !roles.contains(d.actor.as_str()) {
+            report(
+                &d.actor.span,
+                format!("{name}: unknown role {:?}", d.actor.value),
+            );
+        }
+    }
     if p.steps.is_empty() {
         report(&p.id.span, "a procedure needs at least one step".into());
     }

@@ -92,6 +92,41 @@ pub struct Procedure {
     /// The notices the procedure owes.
     #[serde(default, rename = "notice")]
     pub notices: Vec<Named>,
+    /// Periods the law sets besides the steps of a case.
+    #[serde(default, rename = "deadline")]
+    pub deadlines: Vec<Deadline>,
+}
+
+impl Procedure {
+    /// The maximum of a step or a deadline, by id.
+    pub fn max_of(&self, id: &str) -> Option<Max> {
+        self.steps
+            .iter()
+            .find(|s| s.id.as_str() == id)
+            .and_then(|s| s.max)
+            .or_else(|| {
+                self.deadlines
+                    .iter()
+                    .find(|d| d.id.as_str() == id)
+                    .map(|d| d.max)
+            })
+    }
+}
+
+/// A period the law sets outside the steps of a case: the exporter's own time to notify a
+/// change, how long documents are kept.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    /// The rule ID (`CHG-1`, `RET-1`).
+    pub id: At<String>,
+    pub clause: String,
+    /// Who must act within it.
+    pub actor: At<String>,
+    pub title: Titles,
+    pub max: Max,
+    /// What it counts from, in words (`the change`, `receipt of the document`).
+    pub counts_from: String,
 }
 
 /// Where the procedure is written in law.

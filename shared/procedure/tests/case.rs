@@ -336,3 +336,40 @@ fn events_the_log_may_not_hold_are_refused_naming_the_event() {
     let err = replay(ver, &calendar(), &log, t("2026-04-20T10:00:00+05:00")).unwrap_err();
     assert!(err.why.contains("may not be suspended"), "{err}");
 }
+
+#[test]
+fn a_join_starts_once_every_branch_it_waits_for_has_completed() {
+    let catalogue = Catalogue::embedded().unwrap();
+    let p = catalogue.get("kz-355-permit").unwrap();
+    let mut log = vec![
+        registered("2026-04-06T10:00:00+05:00"),
+        completed("registration", "registered", "2026-04-06T11:00:00+05:00"),
+        completed("completeness", "complete", "2026-04-07T11:00:00+05:00"),
+        completed("guarantee", "confirmed", "2026-04-08T11:00:00+05:00"),
+    ];
+    let state = |log: &[Event], step: &str| {
+        let view = replay(p, &calendar(), log, t("2026-04-20T10:00:00+05:00")).unwrap();
+        view.steps
+            .iter()
+            .find(|s| s.step == step)
+            .unwrap()
+            .started_at
+    };
+    // The guarantee is checked, the state bodies have not answered: no decision yet.
+    assert_eq!(state(&log, "decision"), None);
+    log.push(completed(
+        "requests",
+        "answered",
+        "2026-04-10T11:00:00+05:00",
+    ));
+    assert_eq!(state(&log, "decision"), None);
+    log.push(completed(
+        "risk-assessment",
+        "positive",
+        "2026-04-14T11:00:00+05:00",
+    ));
+    assert_eq!(
+        state(&log, "decision"),
+        Some(t("2026-04-14T11:00:00+05:00"))
+    );
+}

@@ -22,7 +22,7 @@ pub use rex_domain::tin;
 pub use checks::Finding;
 pub use error::{ErrorKind, RegistrationError};
 pub use form::{Language, NoticeChannel, RegistrationData, SubmissionChannel};
-pub use periods::Period;
+pub use periods::{Period, Periods};
 pub use revocation::{LookupStatus, RevocationFacts, status_on};
 pub use rex_domain::{NumberError, RegistrationNumber};
 pub use states::{

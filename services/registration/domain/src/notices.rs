@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use crate::form::RegistrationData;
-use crate::periods::{self, Period};
+use crate::periods::{Period, Periods};
 use crate::states::{ChangeCategory, RefusalReason, Requester, RevocationGround};
 
 /// A notice owed to the exporter, written in the same transaction as the change that owes it.
@@ -58,11 +58,16 @@ impl NoticeOwed {
     }
 }
 
-/// REG-8: the registration, within 2 working days of assigning the number.
-pub fn registration_confirmed(number: &str, valid_from: NaiveDate, today: NaiveDate) -> NoticeOwed {
+/// REG-8: the registration, within its period of assigning the number.
+pub fn registration_confirmed(
+    periods: &Periods,
+    number: &str,
+    valid_from: NaiveDate,
+    today: NaiveDate,
+) -> NoticeOwed {
     owed(
         "REGISTRATION_CONFIRMED",
-        periods::REGISTRATION_NOTICE,
+        periods.registration_notice,
         today,
         format!("registration-confirmed:{number}"),
         json!({
@@ -74,8 +79,9 @@ pub fn registration_confirmed(number: &str, valid_from: NaiveDate, today: NaiveD
     )
 }
 
-/// REG-9: the refusal with its reasons, within 3 working days of receipt.
+/// REG-9: the refusal with its reasons, within its period of receipt.
 pub fn application_refused(
+    periods: &Periods,
     application_id: &str,
     received_on: NaiveDate,
     reasons: &[RefusalReason],
@@ -84,7 +90,7 @@ pub fn application_refused(
     let reasons: Vec<&str> = reasons.iter().map(|r| r.code()).collect();
     owed(
         "APPLICATION_REFUSED",
-        periods::REFUSAL,
+        periods.refusal,
         received_on,
         format!("application-refused:{application_id}"),
         json!({
@@ -96,16 +102,29 @@ pub fn application_refused(
     )
 }
 
-/// CHG-2: the change entered or refused, within 10 calendar days of the notice's receipt.
-pub fn change_decided(
-    accepted: bool,
-    number: &str,
-    change_id: &str,
-    categories: &[ChangeCategory],
-    refusal_reasons: &str,
-    received_on: NaiveDate,
-    today: NaiveDate,
-) -> NoticeOwed {
+/// The facts of a decided change that its notice states.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeDecision<'a> {
+    pub accepted: bool,
+    pub number: &'a str,
+    pub change_id: &'a str,
+    pub categories: &'a [ChangeCategory],
+    pub refusal_reasons: &'a str,
+    pub received_on: NaiveDate,
+    pub today: NaiveDate,
+}
+
+/// CHG-2: the change entered or refused, within its period of the notice's receipt.
+pub fn change_decided(periods: &Periods, c: ChangeDecision<'_>) -> NoticeOwed {
+    let ChangeDecision {
+        accepted,
+        number,
+        change_id,
+        categories,
+        refusal_reasons,
+        received_on,
+        today,
+    } = c;
     let kind = if accepted {
         "CHANGE_ACCEPTED"
     } else {
@@ -114,7 +133,7 @@ pub fn change_decided(
     let changes: Vec<&str> = categories.iter().map(|c| c.code()).collect();
     owed(
         kind,
-        periods::CHANGE_DECISION,
+        periods.change_decision,
         received_on,
         format!("change-decided:{change_id}"),
         json!({
@@ -139,11 +158,11 @@ pub struct RevocationNotice<'a> {
     pub explanation: &'a str,
 }
 
-/// REV-2: the revocation, within 3 working days of its date.
-pub fn registration_revoked(r: RevocationNotice<'_>) -> NoticeOwed {
+/// REV-2: the revocation, within its period of its date.
+pub fn registration_revoked(periods: &Periods, r: RevocationNotice<'_>) -> NoticeOwed {
     owed(
         "REGISTRATION_REVOKED",
-        periods::REVOCATION_NOTICE,
+        periods.revocation_notice,
         r.revoked_on,
         format!("registration-revoked:{}", r.revocation_id),
         json!({
@@ -160,6 +179,7 @@ pub fn registration_revoked(r: RevocationNotice<'_>) -> NoticeOwed {
 /// REV-5: the reinstatement by a court decision. No period is set by law for this notice;
 /// REV-2's 3 working days are applied to it by analogy, from the day it is recorded.
 pub fn registration_reinstated(
+    periods: &Periods,
     number: &str,
     revocation_id: &str,
     court_reference: &str,
@@ -169,7 +189,7 @@ pub fn registration_reinstated(
 ) -> NoticeOwed {
     owed(
         "REGISTRATION_REINSTATED",
-        periods::REVOCATION_NOTICE,
+        periods.revocation_notice,
         today,
         format!("registration-reinstated:{revocation_id}"),
         json!({
@@ -185,13 +205,22 @@ pub fn registration_reinstated(
 mod tests {
     use super::*;
 
+    fn shipped() -> Periods {
+        Periods::shipped().unwrap()
+    }
+
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
     #[test]
     fn reg_8_registration_notice_counts_from_the_day_the_number_is_assigned() {
-        let n = registration_confirmed("KZREX002190320260001", d("2026-03-19"), d("2026-03-24"));
+        let n = registration_confirmed(
+            &shipped(),
+            "KZREX002190320260001",
+            d("2026-03-19"),
+            d("2026-03-24"),
+        );
         assert_eq!(n.period.rule, "REG-8");
         assert_eq!(n.start, d("2026-03-24"));
         assert_eq!(n.key, "registration-confirmed:KZREX002190320260001");
@@ -200,15 +229,18 @@ mod tests {
 
     #[test]
     fn rev_2_revocation_notice_counts_from_the_revocation_date() {
-        let n = registration_revoked(RevocationNotice {
-            number: "N",
-            revocation_id: "r-1",
-            revoked_on: d("2026-06-01"),
-            ground: RevocationGround::ExporterRequest,
-            requested_by: Requester::Exporter,
-            case_reference: "",
-            explanation: "closing",
-        });
+        let n = registration_revoked(
+            &shipped(),
+            RevocationNotice {
+                number: "N",
+                revocation_id: "r-1",
+                revoked_on: d("2026-06-01"),
+                ground: RevocationGround::ExporterRequest,
+                requested_by: Requester::Exporter,
+                case_reference: "",
+                explanation: "closing",
+            },
+        );
         assert_eq!((n.period.rule, n.start), ("REV-2", d("2026-06-01")));
         assert_eq!(n.facts["ground"], "REVOCATION_GROUND_EXPORTER_REQUEST");
     }
@@ -216,13 +248,16 @@ mod tests {
     #[test]
     fn chg_2_change_notice_counts_from_receipt_of_the_change() {
         let n = change_decided(
-            false,
-            "N",
-            "c-1",
-            &[ChangeCategory::Goods],
-            "no documents",
-            d("2026-03-20"),
-            d("2026-03-25"),
+            &shipped(),
+            ChangeDecision {
+                accepted: false,
+                number: "N",
+                change_id: "c-1",
+                categories: &[ChangeCategory::Goods],
+                refusal_reasons: "no documents",
+                received_on: d("2026-03-20"),
+                today: d("2026-03-25"),
+            },
         );
         assert_eq!((n.kind, n.period.rule), ("CHANGE_REFUSED", "CHG-2"));
         assert_eq!(n.start, d("2026-03-20"));

@@ -8,7 +8,7 @@ use rex_proto::registration::ApplicationStatus as ApplicationStatus_;
 use rex_proto::registration::*;
 use rex_registration_domain::{
     self as domain, ApplicationStatus, Finding, SubmissionChannel as Channel, Tin, application,
-    checks, periods,
+    checks,
 };
 use rex_runtime::auth::{Role, ensure_branch, ensure_own as own};
 use rex_runtime::convert::{due_to_proto, timestamp_from_proto};
@@ -110,8 +110,8 @@ pub(super) async fn submit(
             .step(period, received_on, None)
             .map_err(|s| invalid_field("form.received_at", s.message().to_owned()))
     };
-    let refusal = at_receipt(periods::REFUSAL)?;
-    let registration = at_receipt(periods::REGISTRATION)?;
+    let refusal = at_receipt(registry.periods.refusal)?;
+    let registration = at_receipt(registry.periods.registration)?;
     let mut findings = checks::check_application(&convert::application_form(&form), received_on);
     let tin = form
         .data

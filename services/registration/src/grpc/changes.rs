@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rex_proto::registration::*;
-use rex_registration_domain::{ChangeStatus, RegistrationNumber, change, limits, notices, periods};
+use rex_registration_domain::{ChangeStatus, RegistrationNumber, change, limits, notices};
 use rex_runtime::auth::{Caller, ensure_branch, ensure_own as own};
 use rex_runtime::convert::{date_from_proto, timestamp_from_proto};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field, quote};
@@ -84,13 +84,13 @@ pub(super) async fn submit(
     if !v.is_empty() {
         return Err(invalid_argument(&v));
     }
-    let period = periods::CHANGE_NOTICE;
+    let period = registry.periods.change_notice;
     let notice_due = registry
         .calendar
         .due(changed_on, period.count, period.unit)
         .map_err(|e| invalid_field("changed_on", format!("{e} (CHG-1)")))?;
     registry
-        .step(periods::CHANGE_DECISION, received_on, None)
+        .step(registry.periods.change_decision, received_on, None)
         .map_err(|s| invalid_field("received_at", s.message().to_owned()))?;
     let notified = Notified {
         number,
@@ -241,13 +241,16 @@ impl Registry {
             reg.data.clone()
         };
         let owed = notices::change_decided(
-            req.accept,
-            &reg.registration_number,
-            &change.change_id,
-            &change.categories,
-            refusal_reasons,
-            change.received_on,
-            today,
+            &self.periods,
+            notices::ChangeDecision {
+                accepted: req.accept,
+                number: &reg.registration_number,
+                change_id: &change.change_id,
+                categories: &change.categories,
+                refusal_reasons,
+                received_on: change.received_on,
+                today,
+            },
         );
         let exporter = Exporter {
             data: &data,

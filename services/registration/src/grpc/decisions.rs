@@ -138,7 +138,12 @@ impl Registry {
                 "the application was decided concurrently; retry",
             ));
         }
-        let owed = notices::registration_confirmed(&row.registration_number, row.valid_from, today);
+        let owed = notices::registration_confirmed(
+            &self.periods,
+            &row.registration_number,
+            row.valid_from,
+            today,
+        );
         let exporter = Exporter {
             data: &data,
             language: app.primary_language,
@@ -244,6 +249,7 @@ impl Registry {
         }
         let data = app.form.data.clone().unwrap_or_default();
         let owed = notices::application_refused(
+            &self.periods,
             &app.application_id,
             app.received_on,
             reasons,

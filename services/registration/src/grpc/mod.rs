@@ -24,6 +24,7 @@ use rex_proto::common;
 use rex_proto::registration::registration_service_server::RegistrationService;
 use rex_proto::registration::*;
 use rex_registration_domain::notices::NoticeOwed;
+use rex_registration_domain::periods::Periods;
 use rex_registration_domain::{NoticeChannel, Period, RegistrationNumber};
 use rex_runtime::convert::step_to_proto;
 use rex_runtime::db::Db;
@@ -41,6 +42,8 @@ pub use support::MAX_DOCUMENT_BYTES;
 pub struct Registry {
     db: Db,
     calendar: Arc<Calendar>,
+    /// The periods of Order 244-NK, from the procedure catalogue.
+    periods: Arc<Periods>,
     clock: Arc<dyn Clock>,
     /// Public records in memory (see `lookup_cache`); none: every lookup reads the database.
     lookups: Option<Arc<LookupCache>>,
@@ -49,10 +52,16 @@ pub struct Registry {
 type Reply<T> = Result<Response<T>, Status>;
 
 impl Registry {
-    pub fn new(db: Db, calendar: Arc<Calendar>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        db: Db,
+        calendar: Arc<Calendar>,
+        periods: Arc<Periods>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             db,
             calendar,
+            periods,
             clock,
             lookups: None,
         }

@@ -6,7 +6,6 @@ use rex_registration_domain::notices::{self, RevocationNotice};
 use rex_registration_domain::revocation;
 use rex_registration_domain::{
     RegistrationError, RegistrationNumber, RegistrationStatus, Requester, RevocationGround, limits,
-    periods,
 };
 use rex_runtime::auth::Caller;
 use rex_runtime::convert::date_from_proto;
@@ -79,7 +78,7 @@ pub(super) async fn revoke(
         return Err(invalid_argument(&v));
     }
     registry
-        .step(periods::REVOCATION_NOTICE, revoked_on, None)
+        .step(registry.periods.revocation_notice, revoked_on, None)
         .map_err(|s| invalid_field("revoked_on", s.message().to_owned()))?;
     let revoking = Revoking {
         number,
@@ -140,15 +139,18 @@ impl Registry {
             self.today(),
         )
         .await?;
-        let owed = notices::registration_revoked(RevocationNotice {
-            number,
-            revocation_id: &revocation.revocation_id,
-            revoked_on: r.revoked_on,
-            ground: r.ground,
-            requested_by: r.requester,
-            case_reference: &revocation.case_reference,
-            explanation: &revocation.explanation,
-        });
+        let owed = notices::registration_revoked(
+            &self.periods,
+            RevocationNotice {
+                number,
+                revocation_id: &revocation.revocation_id,
+                revoked_on: r.revoked_on,
+                ground: r.ground,
+                requested_by: r.requester,
+                case_reference: &revocation.case_reference,
+                explanation: &revocation.explanation,
+            },
+        );
         let exporter = Exporter {
             data: &reg.data,
             language: reg.primary_language,
@@ -248,6 +250,7 @@ impl Registry {
                 .await?;
         }
         let owed = notices::registration_reinstated(
+            &self.periods,
             &reg.registration_number,
             &last.revocation_id,
             court_reference,

@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use rex_proto::common::Document;
 use rex_proto::registration::*;
-use rex_registration_domain::periods;
 use rex_runtime::convert::{date_to_proto, timestamp_to_proto};
 use tonic::Status;
 
@@ -39,9 +38,9 @@ impl Registry {
             status: convert::application_status_proto(row.status),
             received_on: Some(date_to_proto(row.received_on)),
             findings: row.findings.iter().map(convert::finding_proto).collect(),
-            refusal_step: Some(self.step_proto(periods::REFUSAL, row.received_on, decided)?),
+            refusal_step: Some(self.step_proto(self.periods.refusal, row.received_on, decided)?),
             registration_step: Some(self.step_proto(
-                periods::REGISTRATION,
+                self.periods.registration,
                 row.received_on,
                 decided,
             )?),
@@ -77,7 +76,7 @@ impl Registry {
                 case_reference: r.case_reference.clone(),
                 explanation: r.explanation.clone(),
                 notice_step: Some(self.step_proto(
-                    periods::REVOCATION_NOTICE,
+                    self.periods.revocation_notice,
                     r.revoked_on,
                     None,
                 )?),
@@ -97,7 +96,7 @@ impl Registry {
             authorized_person_id: row.authorized_person_id.clone(),
             application_id: row.application_id.clone(),
             notice_step: Some(self.step_proto(
-                periods::REGISTRATION_NOTICE,
+                self.periods.registration_notice,
                 row.assigned_on,
                 None,
             )?),
@@ -111,7 +110,7 @@ impl Registry {
         c: &ChangeRow,
         documents: Vec<Document>,
     ) -> Result<Change, Status> {
-        let period = periods::CHANGE_NOTICE;
+        let period = self.periods.change_notice;
         let notice_due = self
             .calendar
             .due(c.changed_on, period.count, period.unit)
@@ -131,7 +130,7 @@ impl Registry {
             notice_due: Some(rex_runtime::convert::due_to_proto(period.rule, &notice_due)),
             late: c.late,
             decision_step: Some(self.step_proto(
-                periods::CHANGE_DECISION,
+                self.periods.change_decision,
                 c.received_on,
                 c.decided_on,
             )?),
@@ -177,7 +176,7 @@ impl Registry {
                 file_name: rex_domain::text::safe_file_name(&doc.file_name).unwrap_or_default(),
                 sha256: sha256_hex(&doc.content),
                 received_on,
-                keep_until: periods::keep_until(received_on),
+                keep_until: self.periods.keep_until(received_on),
             };
             store::insert_document(conn, &new).await.map_err(db_err)?;
         }

@@ -89,7 +89,7 @@ mod tests {
             received_on: d("2026-06-01"),
             ..Default::default()
         };
-        timeline(&cal, &dates).unwrap()
+        timeline(&cal, &crate::Periods::shipped().unwrap(), &dates).unwrap()
     }
 
     #[test]

@@ -23,4 +23,4 @@ pub use decide::{
 pub use error::{ErrorKind, Malformed, VerificationError};
 pub use input::{CheckInput, ConclusionInput, NewCase, OfficerId, OpenCaseFields, RevocationInput};
 pub use state::{CaseStatus, Country, Outcome, RevocationGround, UnknownName};
-pub use timeline::{CaseDates, CaseStep, Timeline, timeline};
+pub use timeline::{CaseDates, CaseStep, Periods, Timeline, timeline};

@@ -41,7 +41,8 @@ pub fn dossier(row: &CaseRow) -> Result<Option<GetDossierResponse>, Status> {
 impl Ministry {
     pub(super) fn case_proto(&self, row: &CaseRow) -> Result<Case, Status> {
         let c = &row.case;
-        let timeline = timeline(&self.calendar, &c.dates()).map_err(|e| Refusal(e.into()))?;
+        let timeline =
+            timeline(&self.calendar, &self.periods, &c.dates()).map_err(|e| Refusal(e.into()))?;
         let today = self.today();
         let steps = timeline
             .steps

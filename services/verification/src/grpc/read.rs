@@ -35,8 +35,8 @@ impl Ministry {
         let today = self.today();
         let mut matching = Vec::new();
         for row in &rows {
-            let timeline =
-                timeline(&self.calendar, &row.case.dates()).map_err(|e| Refusal(e.into()))?;
+            let timeline = timeline(&self.calendar, &self.periods, &row.case.dates())
+                .map_err(|e| Refusal(e.into()))?;
             if matches_deadline_filter(
                 &self.calendar,
                 &timeline,

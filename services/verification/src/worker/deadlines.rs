@@ -9,8 +9,8 @@ use rex_verification_domain::{Alert, Case, CaseStatus, CaseStep, StepAlert, aler
 use crate::ministry::Ministry;
 use crate::store::{self, Notice};
 
-/// The steps whose open counts are exported as metrics, and the states counted.
-const RULES: [&str; 6] = ["VER-2", "VER-4", "VER-5", "VER-6", "VER-7", "VER-8"];
+/// The steps whose open counts are exported as metrics: those a case counts; and the states.
+const RULES: [&str; 6] = rex_verification_domain::Periods::RULES;
 const STATES: [&str; 2] = ["due_soon", "overdue"];
 
 /// The DEADLINE_AT_RISK notice to the responsible officer, to their inbox.
@@ -96,7 +96,7 @@ pub async fn watch_deadlines(m: &Ministry) -> anyhow::Result<(usize, usize)> {
         .map(|row| &row.case)
         .filter(|c| c.status != CaseStatus::Closed)
     {
-        let timeline = timeline(&m.calendar, &case.dates())?;
+        let timeline = timeline(&m.calendar, &m.periods, &case.dates())?;
         for found in alerts(&m.calendar, &timeline, today)? {
             let state = match found.alert {
                 Alert::DueSoon { .. } => "due_soon",
