@@ -12,15 +12,8 @@ use rex_procedure::model::{Procedure, Starts};
 use rex_procedure::{Catalogue, Event, StepState, replay};
 
 /// The Monday each procedure's cases are walked from (the branches do not depend on it).
-fn start_for(p: &Procedure) -> DateTime<Utc> {
-    let from = &p.in_force.from.value;
-    let year: i32 = from[..4].parse().unwrap();
-    let on = if year >= rex_calendar::MIN_YEAR {
-        "2026-04-06T10:00:00+05:00"
-    } else {
-        "2026-04-06T10:00:00+05:00"
-    };
-    DateTime::parse_from_rfc3339(on)
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-04-06T10:00:00+05:00")
         .unwrap()
         .with_timezone(&Utc)
 }
