@@ -347,6 +347,33 @@ impl Calendar {
         suspensions: &[Suspension],
         schedule: &Schedule,
     ) -> Result<Due, PeriodError> {
+        self.count(from, period, extensions, suspensions, schedule, true)
+    }
+
+    /// [`Calendar::due_moment`]'s due moment alone, without its derivation: for counting many
+    /// cases at once.
+    pub fn due_instant(
+        &self,
+        from: DateTime<Utc>,
+        period: Period,
+        extensions: &[Period],
+        suspensions: &[Suspension],
+        schedule: &Schedule,
+    ) -> Result<DateTime<FixedOffset>, PeriodError> {
+        Ok(self
+            .count(from, period, extensions, suspensions, schedule, false)?
+            .ends_at)
+    }
+
+    fn count(
+        &self,
+        from: DateTime<Utc>,
+        period: Period,
+        extensions: &[Period],
+        suspensions: &[Suspension],
+        schedule: &Schedule,
+        explain: bool,
+    ) -> Result<Due, PeriodError> {
         let start = local_of(from);
         let mut after = from;
         for (index, s) in suspensions.iter().enumerate() {
@@ -385,12 +412,14 @@ impl Calendar {
                 self.hours(start, count, suspensions, schedule)?
             }
             Unit::WorkingDays | Unit::CalendarDays => {
-                self.days(start, count, period.unit, suspensions)?
+                self.days(start, count, period.unit, suspensions, explain)?
             }
             Unit::Months => self.months(start, count, suspensions)?,
         };
         due.period = period;
-        due.extensions = extensions.to_vec();
+        if explain {
+            due.extensions = extensions.to_vec();
+        }
         // Extensions in another day unit run on from the last day the period had.
         let mut unit = period.unit;
         if let Some(mut last) = due.last_day {
@@ -409,7 +438,11 @@ impl Calendar {
                 let to = self.next_working_day(last)?;
                 due.rolled = Some(Rolled {
                     from: last,
-                    reason: self.day_info(last)?.reason,
+                    reason: if explain {
+                        self.day_info(last)?.reason
+                    } else {
+                        None
+                    },
                     to,
                 });
                 to
@@ -420,9 +453,11 @@ impl Calendar {
         }
         self.is_working_day(due.due.date())?;
         due.ends_at = local(due.due.date(), due.due.time());
-        due.provisional_years = (start.year()..=due.due.year())
-            .filter(|y| self.is_provisional_year(*y))
-            .collect();
+        if explain {
+            due.provisional_years = (start.year()..=due.due.year())
+                .filter(|y| self.is_provisional_year(*y))
+                .collect();
+        }
         Ok(due)
     }
 
@@ -450,6 +485,7 @@ impl Calendar {
         count: u64,
         unit: Unit,
         suspensions: &[Suspension],
+        explain: bool,
     ) -> Result<Due, PeriodError> {
         let x = start.date();
         let mut due = Self::blank(start, x.succ_opt().unwrap_or(x).and_time(NaiveTime::MIN));
@@ -509,7 +545,7 @@ impl Calendar {
                 end
             }
         };
-        if unit == Unit::WorkingDays {
+        if unit == Unit::WorkingDays && explain {
             for (from, to) in spans {
                 for d in from.iter_days().skip(1).take_while(|d| *d <= to) {
                     if !self.is_working_day(d)? {

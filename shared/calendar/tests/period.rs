@@ -270,6 +270,19 @@ proptest! {
     }
 
     #[test]
+    fn the_due_instant_alone_is_the_due_moments_end(
+        from in instant(), u in unit(), n in 1u32..40, after in 0i64..20 * 24 * 60,
+    ) {
+        let n = n % count(u) + 1;
+        let cal = calendar();
+        let s = from + chrono::Duration::minutes(after);
+        let stops = [stop(s, s + chrono::Duration::days(3))];
+        let full = cal.due_moment(from, Period::new(n, u), &[], &stops, &Schedule::default()).unwrap();
+        let alone = cal.due_instant(from, Period::new(n, u), &[], &stops, &Schedule::default()).unwrap();
+        prop_assert_eq!(full.ends_at, alone);
+    }
+
+    #[test]
     fn suspending_for_no_time_changes_nothing(
         from in instant(), u in unit(), n in 1u32..40, after in 0i64..20 * 24 * 60,
     ) {
