@@ -15,6 +15,8 @@ use crate::explain::{DueDate, PeriodUnit, SkippedDay};
 /// The data shipped with the release: the statutory rules and the published years.
 const EMBEDDED_RULES: (&str, &str) = ("rules.toml", include_str!("../data/rules.toml"));
 const EMBEDDED_YEARS: &[(&str, &str)] = &[
+    ("2014.toml", include_str!("../data/2014.toml")),
+    ("2015.toml", include_str!("../data/2015.toml")),
     ("2023.toml", include_str!("../data/2023.toml")),
     ("2024.toml", include_str!("../data/2024.toml")),
     ("2025.toml", include_str!("../data/2025.toml")),

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 /// First and last year the calendar covers. Outside it there is no answer, not a guess.
-pub const MIN_YEAR: i32 = 2020;
+pub const MIN_YEAR: i32 = 2014;
 pub const MAX_YEAR: i32 = 2099;
 
 /// One problem found in a data file.
@@ -577,7 +577,7 @@ mod tests {
         };
         assert_eq!(
             errs,
-            ["2150.toml:1: year 2150 is out of range: the calendar covers 2020 to 2099"]
+            ["2150.toml:1: year 2150 is out of range: the calendar covers 2014 to 2099"]
         );
     }
 

@@ -1,6 +1,6 @@
-//! Independent cross-check: every day of 2023-2027 against the Python `holidays` package
-//! (calendar.md). A disagreement fails unless the data lists it as a known difference with its
-//! source.
+//! Independent cross-check: every day of 2014-2015 and 2023-2027 against the Python `holidays`
+//! package (calendar.md). A disagreement fails unless the data lists it as a known difference
+//! with its source.
 
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -89,6 +89,20 @@ fn every_day_2023_to_2027_agrees_with_python_holidays() {
         365 * 5 + 1,
         "five years of days, 2024 a leap year"
     );
+    let diffs = unexplained_differences(&Calendar::official().unwrap(), &reference);
+    assert!(
+        diffs.is_empty(),
+        "calendar disagrees with python-holidays:\n{}",
+        diffs.join("\n")
+    );
+}
+
+#[test]
+fn every_day_2014_and_2015_agrees_with_python_holidays() {
+    // Order 292's years. The package lists the same transfers (3 January 2014 from Saturday
+    // 28 December 2013; 2 and 8 May 2014 from Sundays 4 and 11 May) and the same days off.
+    let reference = reference(2014, 2015);
+    assert_eq!(reference.len(), 365 * 2, "two common years of days");
     let diffs = unexplained_differences(&Calendar::official().unwrap(), &reference);
     assert!(
         diffs.is_empty(),
