@@ -103,6 +103,15 @@ pub async fn serve_with_public(
         Some(periods) => periods.clone(),
         None => Arc::new(Periods::shipped().map_err(anyhow::Error::msg)?),
     };
+    // Due dates are stored with each open application: counted again on this calendar and
+    // these periods, which may have changed since they were written.
+    let moved = store::recount_open_dues(&db, &options.calendar, &periods).await?;
+    if moved > 0 {
+        tracing::info!(
+            moved,
+            "open applications' due dates moved: the calendar or the procedure data changed since they were counted"
+        );
+    }
     let mut registry = Registry::new(
         db.clone(),
         options.calendar.clone(),

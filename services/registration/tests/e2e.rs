@@ -1403,6 +1403,71 @@ async fn health_reports_serving_for_standard_clients() {
     );
 }
 
+// ---- Periods from the procedure catalogue -----------------------------------------------------
+
+/// The shipped catalogue with REG-6 made `count` working days, as an amended file would.
+fn reg_6_of(count: u32) -> rex_registration::Periods {
+    let texts: Vec<(&str, String)> = rex_procedure::EMBEDDED
+        .iter()
+        .map(|(n, t)| {
+            let t = if *n == "kz-244-registration.toml" {
+                t.replacen(
+                    "max = { count = 5, unit = \"working_days\" }",
+                    &format!("max = {{ count = {count}, unit = \"working_days\" }}"),
+                    2,
+                )
+            } else {
+                (*t).to_owned()
+            };
+            (*n, t)
+        })
+        .collect();
+    let catalogue =
+        rex_procedure::Catalogue::from_texts(texts.iter().map(|(n, t)| (*n, t.as_str()))).unwrap();
+    rex_registration::Periods::from_catalogue(&catalogue).unwrap()
+}
+
+async fn reg_6_stored_due_dates_follow_a_changed_procedure_file(mut s: RegistrationService) {
+    let app = s
+        .submit(form(1, SubmissionChannel::Paper, morning(d("2026-03-19"))))
+        .await
+        .application
+        .unwrap();
+    let id = app.application_id.clone();
+    let stored = |db: rex_runtime::db::Db| {
+        let id = id.clone();
+        async move {
+            let due: String = sqlx::query_scalar(
+                "SELECT registration_due FROM applications WHERE application_id = $1",
+            )
+            .bind(&id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+            due
+        }
+    };
+    // 5 working days from 19 March: 20, 26, 27, 30, 31 March.
+    assert_eq!(stored(s.db.clone()).await, "2026-03-31");
+    let calendar = rex_calendar::Calendar::official().unwrap();
+    let recount = |periods: rex_registration::Periods, db: rex_runtime::db::Db| {
+        let calendar = calendar.clone();
+        async move {
+            rex_registration::store::recount_open_dues(&db, &calendar, &periods)
+                .await
+                .unwrap()
+        }
+    };
+    // REG-6 made 7 working days: the open application moves to 2 April; counted again, nothing
+    // moves; back to the shipped file, it moves back.
+    assert_eq!(recount(reg_6_of(7), s.db.clone()).await, 1);
+    assert_eq!(stored(s.db.clone()).await, "2026-04-02");
+    assert_eq!(recount(reg_6_of(7), s.db.clone()).await, 0);
+    assert_eq!(recount(reg_6_of(5), s.db.clone()).await, 1);
+    assert_eq!(stored(s.db.clone()).await, "2026-03-31");
+}
+on_both_backends!(spawn_registration => reg_6_stored_due_dates_follow_a_changed_procedure_file);
+
 // ---- REG-11, listings ------------------------------------------------------------------------------
 
 async fn reg_11_no_expiry_and_overdue_applications_are_listed(mut s: RegistrationService) {

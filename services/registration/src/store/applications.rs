@@ -195,3 +195,47 @@ pub async fn decide_application(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The stored due dates of every open application, counted again on `calendar` with
+/// `periods`: those that differ (a corrected calendar year, an amended procedure file) are
+/// updated. The number moved.
+pub async fn recount_open_dues(
+    db: &rex_runtime::db::Db,
+    calendar: &rex_calendar::Calendar,
+    periods: &rex_registration_domain::Periods,
+) -> anyhow::Result<u64> {
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT application_id, received_on, refusal_due, registration_due FROM applications WHERE status = 'RECEIVED'",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut moved = 0;
+    for (id, received_on, refusal_due, registration_due) in rows {
+        let received_on = rex_runtime::convert::date_from_db(&received_on)?;
+        let due = |p: rex_registration_domain::Period| {
+            calendar
+                .due(received_on, p.count, p.unit)
+                .map(|d| iso(d.due))
+        };
+        let (Ok(refusal), Ok(registration)) = (due(periods.refusal), due(periods.registration))
+        else {
+            // Outside the calendar's years: kept as stored.
+            continue;
+        };
+        if refusal == refusal_due && registration == registration_due {
+            continue;
+        }
+        let mut tx = db.begin_write().await?;
+        sqlx::query(
+            "UPDATE applications SET refusal_due = $2, registration_due = $3 WHERE application_id = $1 AND status = 'RECEIVED'",
+        )
+        .bind(&id)
+        .bind(&refusal)
+        .bind(&registration)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        moved += 1;
+    }
+    Ok(moved)
+}
