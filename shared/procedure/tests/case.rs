@@ -373,3 +373,25 @@ fn a_join_starts_once_every_branch_it_waits_for_has_completed() {
         Some(t("2026-04-14T11:00:00+05:00"))
     );
 }
+
+#[test]
+fn an_order_292_case_of_2014_counts_in_plus_six_hours_and_rolls_past_nauryz() {
+    let catalogue = Catalogue::embedded().unwrap();
+    let p = catalogue.get("kz-292-annex-01").unwrap();
+    let log = [
+        registered("2014-03-19T16:00:00+06:00"),
+        completed("s1", "registered", "2014-03-20T10:00:00+06:00"),
+    ];
+    let view = replay(p, &calendar(), &log, t("2014-03-20T12:00:00+06:00")).unwrap();
+    let s1 = view.steps[0].due.as_ref().unwrap();
+    // 4 working hours from Wednesday 16:00: 16:00–18:30, then 09:00–10:30 on Thursday.
+    assert_eq!(s1.due_text(), "2014-03-20T10:30");
+    assert_eq!(s1.ends_at.to_rfc3339(), "2014-03-20T10:30:00+06:00");
+    assert_eq!(view.steps[0].state, StepState::CompletedOnTime);
+    // 1 calendar day from Thursday 20 March: Friday 21 is Nauryz, and the days off run to
+    // Tuesday 25 (the substitutes for 22 and 23): the day ends on Wednesday 26 March.
+    let s2 = view.steps[1].due.as_ref().unwrap();
+    assert_eq!(s2.due_text(), "2014-03-26");
+    assert!(s2.explanation().contains("art. 173"), "{s2}");
+    assert_eq!(s2.ends_at.to_rfc3339(), "2014-03-26T23:59:59+06:00");
+}
