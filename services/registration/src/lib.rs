@@ -219,11 +219,10 @@ async fn sample_metrics(db: Db, calendar: Arc<Calendar>, clock: Arc<dyn Clock>) 
     .bind(iso(today))
     .fetch_one(&db.pool)
     .await;
-    let soon: Result<i64, sqlx::Error> = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE status = 'RECEIVED' AND registration_due >= $1 AND registration_due <= $2")
-        .bind(iso(today))
-        .bind(iso(next))
-        .fetch_one(&db.pool)
-        .await;
+    let soon = match db.pool.acquire().await {
+        Ok(mut conn) => store::count_due_between(&mut conn, today, next).await,
+        Err(err) => Err(err),
+    };
     let (overdue, soon) = match (overdue, soon) {
         (Ok(overdue), Ok(soon)) => (overdue, soon),
         (Err(err), _) | (_, Err(err)) => {

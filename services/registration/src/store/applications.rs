@@ -239,3 +239,19 @@ pub async fn recount_open_dues(
     }
     Ok(moved)
 }
+
+/// The RECEIVED applications whose registration is due (REG-6) from `today` up to and
+/// including `until` (an index range of `applications_by_registration_due`).
+pub async fn count_due_between(
+    conn: &mut AnyConnection,
+    today: NaiveDate,
+    until: NaiveDate,
+) -> Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM applications WHERE status = 'RECEIVED' AND registration_due >= $1 AND registration_due <= $2",
+    )
+    .bind(iso(today))
+    .bind(iso(until))
+    .fetch_one(conn)
+    .await
+}
