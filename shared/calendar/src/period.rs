@@ -154,6 +154,16 @@ pub struct SuspensionUse {
     pub counted_before: Option<u64>,
 }
 
+impl SuspensionUse {
+    fn of(s: &Suspension, counted_before: Option<u64>) -> Self {
+        Self {
+            from: local_of(s.from),
+            to: local_of(s.to),
+            counted_before,
+        }
+    }
+}
+
 /// A last day that was a day off, and the working day the period ends on instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rolled {
@@ -508,11 +518,7 @@ impl Calendar {
         for s in suspensions {
             let (s_from, s_to) = (local_of(s.from), local_of(s.to));
             if last.is_some() {
-                due.suspensions.push(SuspensionUse {
-                    from: s_from,
-                    to: s_to,
-                    counted_before: None,
-                });
+                due.suspensions.push(SuspensionUse::of(s, None));
                 continue;
             }
             let available = count_in(cursor, s_from.date())?;
@@ -520,21 +526,13 @@ impl Calendar {
                 let end = add(cursor, remaining)?;
                 spans.push((cursor, end));
                 last = Some(end);
-                due.suspensions.push(SuspensionUse {
-                    from: s_from,
-                    to: s_to,
-                    counted_before: None,
-                });
+                due.suspensions.push(SuspensionUse::of(s, None));
                 continue;
             }
             spans.push((cursor, s_from.date()));
             remaining -= available;
             counted += available;
-            due.suspensions.push(SuspensionUse {
-                from: s_from,
-                to: s_to,
-                counted_before: Some(counted),
-            });
+            due.suspensions.push(SuspensionUse::of(s, Some(counted)));
             cursor = s_to.date().max(cursor);
         }
         let last = match last {
@@ -586,11 +584,8 @@ impl Calendar {
                     .checked_add_days(Days::new(days))
                     .ok_or(OutOfRange { date: last })?;
             }
-            due.suspensions.push(SuspensionUse {
-                from: s_from,
-                to: s_to,
-                counted_before: before.then_some(0),
-            });
+            due.suspensions
+                .push(SuspensionUse::of(s, before.then_some(0)));
         }
         self.is_working_day(last)?;
         due.last_day = Some(last);
@@ -616,30 +611,19 @@ impl Calendar {
         for s in suspensions {
             let (s_from, s_to) = (local_of(s.from), local_of(s.to));
             if end.is_some() {
-                due.suspensions.push(SuspensionUse {
-                    from: s_from,
-                    to: s_to,
-                    counted_before: None,
-                });
+                due.suspensions.push(SuspensionUse::of(s, None));
                 continue;
             }
             match self.run(cursor, remaining, Some(s_from), &windows, &mut due.skipped)? {
                 Run::Done(at) => {
                     end = Some(at);
-                    due.suspensions.push(SuspensionUse {
-                        from: s_from,
-                        to: s_to,
-                        counted_before: None,
-                    });
+                    due.suspensions.push(SuspensionUse::of(s, None));
                 }
                 Run::Stopped(used) => {
                     remaining -= used;
                     counted += used;
-                    due.suspensions.push(SuspensionUse {
-                        from: s_from,
-                        to: s_to,
-                        counted_before: Some(counted.unsigned_abs()),
-                    });
+                    due.suspensions
+                        .push(SuspensionUse::of(s, Some(counted.unsigned_abs())));
                     cursor = self.working_moment(s_to.max(cursor), &windows)?;
                 }
             }

@@ -65,6 +65,22 @@ pub struct Entry {
     pub correlation_id: String,
 }
 
+impl Entry {
+    /// The entry's fields from a row of `audit_pending` or `audit_log`.
+    pub(crate) fn from_row(r: &sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        Ok(Self {
+            actor: r.try_get("actor")?,
+            role: r.try_get("role")?,
+            action: r.try_get("action")?,
+            subject: r.try_get("subject")?,
+            request_sha256: r.try_get("request_sha256")?,
+            result_sha256: r.try_get("result_sha256")?,
+            correlation_id: r.try_get("correlation_id")?,
+        })
+    }
+}
+
 fn sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

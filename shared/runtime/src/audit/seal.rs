@@ -132,15 +132,7 @@ async fn seal_batch(db: &Db, keys: &LinkKeys) -> anyhow::Result<u64> {
         ids.push(r.try_get::<i64, _>("id")?.to_string());
         seq += 1;
         let at: String = r.try_get("at")?;
-        let e = Entry {
-            actor: r.try_get("actor")?,
-            role: r.try_get("role")?,
-            action: r.try_get("action")?,
-            subject: r.try_get("subject")?,
-            request_sha256: r.try_get("request_sha256")?,
-            result_sha256: r.try_get("result_sha256")?,
-            correlation_id: r.try_get("correlation_id")?,
-        };
+        let e = Entry::from_row(r)?;
         let hash = keys
             .link(key_id, &prev, seq, &at, &e)
             .ok_or_else(|| anyhow::anyhow!("the current audit key {key_id} is not loaded"))?;

@@ -115,15 +115,7 @@ pub async fn verify(db: &Db, check: &Check) -> anyhow::Result<Verdict> {
             unkeyed += 1;
         }
         let at: String = r.try_get("at")?;
-        let e = Entry {
-            actor: r.try_get("actor")?,
-            role: r.try_get("role")?,
-            action: r.try_get("action")?,
-            subject: r.try_get("subject")?,
-            request_sha256: r.try_get("request_sha256")?,
-            result_sha256: r.try_get("result_sha256")?,
-            correlation_id: r.try_get("correlation_id")?,
-        };
+        let e = Entry::from_row(&r)?;
         let hash: String = r.try_get("hash")?;
         let Some(link) = check.keys.link(&key_id, &prev, seq, &at, &e) else {
             anyhow::bail!(
