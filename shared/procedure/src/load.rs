@@ -354,6 +354,25 @@ fn check(p: &Procedure, file: &str, report: &mut impl FnMut(&Range<usize>, Strin
         if let Some(cutoff) = &c.cutoff {
             time(cutoff, &format!("channel {:?}: cutoff", c.id.value), report);
         }
+        if let Some(hours) = &c.hours
+            && let Err(why) = schedule_of(hours)
+        {
+            report(
+                &hours.opens.span,
+                format!("channel {:?}: hours: {why}", c.id.value),
+            );
+        }
+        for d in &c.open_days {
+            if !["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(&d.as_str()) {
+                report(
+                    &d.span,
+                    format!(
+                        "channel {:?}: open_days: {:?} is not mon … sun",
+                        c.id.value, d.value
+                    ),
+                );
+            }
+        }
     }
     let results = unique(p.results.iter().map(|r| &r.id), "result", report);
     for r in &p.results {

@@ -195,6 +195,15 @@ pub struct Channel {
     /// Received on a day off: registered on the next working day.
     #[serde(default)]
     pub days_off_roll: bool,
+    /// The channel's own opening hours where they differ from the provider's (the State
+    /// Corporation's offices); received after it closes: registered on the next working day.
+    #[serde(default)]
+    pub hours: Option<ScheduleSpec>,
+    /// The days the channel is open (`mon` … `sun`), where they differ from the calendar's
+    /// working days; an application received on one that is a day off of the provider still
+    /// counts from the next working day when `days_off_roll` is set.
+    #[serde(default)]
+    pub open_days: Vec<At<String>>,
 }
 
 /// The unit of a period.

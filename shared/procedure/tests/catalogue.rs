@@ -324,3 +324,58 @@ at = "2026-03-20T10:00:00+05:00"
         "{err}"
     );
 }
+
+#[test]
+fn the_intake_rule_of_each_channel_gives_the_registration_date() {
+    let cases = [
+        // Order 355's portal: after 17:00, the next working day.
+        (
+            "kz-355-permit",
+            "portal",
+            "2026-04-06T16:59:00+05:00",
+            "2026-04-06",
+        ),
+        (
+            "kz-355-permit",
+            "portal",
+            "2026-04-06T17:30:00+05:00",
+            "2026-04-07",
+        ),
+        // The State Corporation: open to 20:00 and on Saturdays, but the provider registers on
+        // its own working days.
+        (
+            "kz-355-permit",
+            "state-corporation",
+            "2026-04-06T19:30:00+05:00",
+            "2026-04-06",
+        ),
+        (
+            "kz-355-permit",
+            "state-corporation",
+            "2026-04-06T20:30:00+05:00",
+            "2026-04-07",
+        ),
+        (
+            "kz-355-permit",
+            "state-corporation",
+            "2026-04-11T11:00:00+05:00",
+            "2026-04-13",
+        ),
+        // Order 244-NK on paper: the day Atameken receives it, whenever.
+        (
+            "kz-244-registration",
+            "paper",
+            "2026-03-21T11:00:00+05:00",
+            "2026-03-21",
+        ),
+    ];
+    for (id, channel, at, registered) in cases {
+        let (code, out, err) = cli(&["intake", id, "--channel", channel, "--at", at]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(
+            out.lines().next(),
+            Some(registered),
+            "{id} {channel} {at}: {out}"
+        );
+    }
+}

@@ -233,38 +233,45 @@ fn run(cli: Cli) -> Result<String, String> {
             let at = instant(at, "--at")?;
             let calendar = calendar()?;
             let local = at.with_timezone(&rex_calendar::time::TIME_ZONE);
-            match (&c.cutoff, c.days_off_roll) {
-                (None, false) => Ok(format!(
+            // The earlier of the cut-off and the channel's closing time.
+            let closes = c
+                .hours
+                .as_ref()
+                .map(schedule_of)
+                .transpose()?
+                .map(|h| h.closes);
+            let cutoff = match &c.cutoff {
+                Some(t) => Some(NaiveTime::parse_from_str(t, "%H:%M").map_err(|e| e.to_string())?),
+                None => None,
+            };
+            let cutoff = match (cutoff, closes) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if cutoff.is_none() && !c.days_off_roll {
+                return Ok(format!(
                     "{}\nregistered the day it is received ({} takes applications at any time)",
                     local.date_naive(),
                     c.id.value
-                )),
-                (cutoff, _) => {
-                    let cutoff = match cutoff {
-                        Some(t) => {
-                            NaiveTime::parse_from_str(t, "%H:%M").map_err(|e| e.to_string())?
-                        }
-                        None => NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
-                    };
-                    let intake = OfficeIntake::new(cutoff)
-                        .register(&calendar, at)
-                        .map_err(|e| e.to_string())?;
-                    let why = match intake.shifted {
-                        None => "registered the day it is received".to_owned(),
-                        Some(rex_calendar::IntakeShift::AfterCutoff { cutoff }) => {
-                            format!(
-                                "received after the cut-off {}: registered on the next working day",
-                                cutoff.format("%H:%M")
-                            )
-                        }
-                        Some(rex_calendar::IntakeShift::DayOff { reason }) => format!(
-                            "received on a day off{}: registered on the next working day",
-                            reason.map(|r| format!(" ({r})")).unwrap_or_default()
-                        ),
-                    };
-                    Ok(format!("{}\n{why}", intake.registered_on))
-                }
+                ));
             }
+            let cutoff =
+                cutoff.unwrap_or(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN));
+            let intake = OfficeIntake::new(cutoff)
+                .register(&calendar, at)
+                .map_err(|e| e.to_string())?;
+            let why = match intake.shifted {
+                None => "registered the day it is received".to_owned(),
+                Some(rex_calendar::IntakeShift::AfterCutoff { cutoff }) => format!(
+                    "received after {}: registered on the next working day",
+                    cutoff.format("%H:%M")
+                ),
+                Some(rex_calendar::IntakeShift::DayOff { reason }) => format!(
+                    "received on a day off{}: registered on the next working day",
+                    reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                ),
+            };
+            Ok(format!("{}\n{why}", intake.registered_on))
         }
     }
 }
