@@ -360,6 +360,17 @@ fn table(p: &Procedure) -> String {
             s.id.value, s.actor.value, s.clause
         ));
     }
+    for d in &p.deadlines {
+        out.push_str(&format!(
+            "{} (deadline, from {})\t{}\t{}\t{}\t{}\n",
+            d.id.value,
+            d.counts_from,
+            d.actor.value,
+            d.max.count,
+            rex_calendar::Unit::from(d.max.unit),
+            d.clause
+        ));
+    }
     if let Some(total) = &p.total {
         match &total.max {
             Some(m) => out.push_str(&format!(
