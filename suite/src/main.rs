@@ -44,6 +44,10 @@ enum Command {
         /// None: each checkpoint's signature is checked with the key it names.
         #[arg(long)]
         checkpoint_public_key: Vec<PathBuf>,
+        /// How many entries were linked before keys (a database upgraded from a release
+        /// without them; the sealer logs the number at start). More are a rewrite.
+        #[arg(long, default_value_t = 0)]
+        unkeyed_entries: i64,
     },
     /// Mint a token for a role, signed with the development key of `up` (under the data folder),
     /// to try the API as an exporter, an officer, foreign customs or a service.
@@ -117,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         witness_database_url,
         service,
         checkpoint_public_key,
+        unkeyed_entries,
     } = &command
     {
         return audit_verify(
@@ -124,6 +129,7 @@ async fn main() -> anyhow::Result<()> {
             audit_key_file.as_deref(),
             witness_database_url.as_deref().zip(service.as_deref()),
             checkpoint_public_key,
+            *unkeyed_entries,
         )
         .await;
     }
@@ -313,6 +319,7 @@ async fn audit_verify(
     key_file: Option<&std::path::Path>,
     witness: Option<(&str, &str)>,
     public_keys: &[PathBuf],
+    unkeyed_allowed: i64,
 ) -> anyhow::Result<()> {
     use rex_runtime::audit::{Check, LinkKeys, Verdict};
     let keys = match key_file {
@@ -346,6 +353,7 @@ async fn audit_verify(
         keys,
         witnessed,
         trusted_keys,
+        unkeyed_allowed,
     };
     match rex_runtime::audit::verify(&db, &check).await? {
         Verdict::Intact(s) => {

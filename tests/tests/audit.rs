@@ -76,6 +76,11 @@ async fn witnessed_trail(backend: Backend) -> Trail {
 impl Trail {
     /// The verdict with the service's keys; with the witness's checkpoints or without them.
     async fn verdict(&self, with_witness: bool) -> Verdict {
+        self.verdict_allowing(with_witness, 0).await
+    }
+
+    /// [`Trail::verdict`], `unkeyed` entries taken as linked before keys.
+    async fn verdict_allowing(&self, with_witness: bool, unkeyed: i64) -> Verdict {
         let witness_db = self
             .witness
             .database
@@ -86,6 +91,7 @@ impl Trail {
             keys: self.keys.clone(),
             witnessed: with_witness.then_some(witnessed),
             trusted_keys: vec![self.public_key.clone()],
+            unkeyed_allowed: unkeyed,
         };
         audit::verify(&self.db, &check).await.unwrap()
     }
@@ -267,11 +273,16 @@ async fn audit_an_entry_edited_and_every_later_link_recomputed_is_found(t: Trail
         2,
         &["not keyed, after keyed entries"],
     );
-    // Every entry relinked without the key, from the first: the links hold as an unkeyed chain,
-    // the witness's checkpoint does not.
+    // Every entry relinked without the key, from the first: none was linked before keys here.
     t.relink(1, None).await;
     assert_broken(
         t.verdict(true).await,
+        1,
+        &["not keyed", "only 0 entries were linked before keys"],
+    );
+    // Even taken for a chain from before keys, the witness's checkpoint does not hold.
+    assert_broken(
+        t.verdict_allowing(true, 5).await,
         5,
         &["not the one checkpoint 1 (witnessed) saw", "rewritten"],
     );

@@ -462,7 +462,11 @@ impl Calendar {
             due.due = end_of(end);
         }
         self.is_working_day(due.due.date())?;
-        due.ends_at = local(due.due.date(), due.due.time());
+        due.ends_at = if period.unit == Unit::Hours {
+            local(due.due.date(), due.due.time())
+        } else {
+            crate::time::end_of_day(due.due.date())
+        };
         if explain {
             due.provisional_years = (start.year()..=due.due.year())
                 .filter(|y| self.is_provisional_year(*y))

@@ -11,10 +11,17 @@ pub fn local_date(instant: DateTime<Utc>) -> NaiveDate {
     instant.with_timezone(&Almaty).date_naive()
 }
 
-/// The last second of `date` in Almaty: when a period whose last day is `date` ends.
+/// The last second of `date` in Almaty: when a period whose last day is `date` ends. The
+/// second before the next day begins, so on 29 February 2024, whose last hour came twice
+/// (+06:00, then +05:00 from the change at midnight), the day ends at 23:59:59+05:00.
 pub fn end_of_day(date: NaiveDate) -> DateTime<FixedOffset> {
-    let last_second = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN);
-    local(date, last_second)
+    match date.succ_opt() {
+        Some(next) => local(next, NaiveTime::MIN) - chrono::Duration::seconds(1),
+        None => local(
+            date,
+            NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+        ),
+    }
 }
 
 /// `date` at `time` in Almaty. Almaty has no daylight saving time, so every local time
@@ -38,6 +45,14 @@ mod tests {
         assert_eq!(end_of_day(d).to_rfc3339(), "2026-03-26T23:59:59+05:00");
         let before = NaiveDate::from_ymd_opt(2023, 6, 1).unwrap();
         assert_eq!(end_of_day(before).to_rfc3339(), "2023-06-01T23:59:59+06:00");
+    }
+
+    #[test]
+    fn the_day_of_the_offset_change_ends_at_its_later_midnight() {
+        let d = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
+        assert_eq!(end_of_day(d).to_rfc3339(), "2024-02-29T23:59:59+05:00");
+        let before = NaiveDate::from_ymd_opt(2024, 2, 28).unwrap();
+        assert_eq!(end_of_day(before).to_rfc3339(), "2024-02-28T23:59:59+06:00");
     }
 
     #[test]

@@ -137,6 +137,26 @@ pub fn replay(
         return Err(fail(0, "a case begins with its registration".into()));
     };
     let registered_at = *registered_at;
+    let on = rex_calendar::time::local_date(registered_at);
+    let in_force =
+        |d: &crate::model::At<String>| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let from = in_force(&procedure.in_force.from);
+    let to = procedure.in_force.to.as_ref().and_then(in_force);
+    if from.is_some_and(|f| on < f) || to.is_some_and(|t| on > t) {
+        return Err(fail(
+            0,
+            format!(
+                "registered on {on}, when {} was not in force ({} to {})",
+                procedure.id.value,
+                procedure.in_force.from.value,
+                procedure
+                    .in_force
+                    .to
+                    .as_ref()
+                    .map_or("now", |t| t.value.as_str())
+            ),
+        ));
+    }
     let mut tracks: BTreeMap<&str, Track> = procedure
         .steps
         .iter()
@@ -144,6 +164,7 @@ pub fn replay(
         .collect();
     let step_of = |id: &str| procedure.steps.iter().find(|s| s.id.as_str() == id);
     let mut result = None;
+    let mut ended_at = None;
     let mut last = registered_at;
     for (i, event) in events.iter().enumerate() {
         let at = event.at();
@@ -222,6 +243,7 @@ pub fn replay(
                 started.extend(o.next.iter().map(|n| n.as_str()));
                 if let Some(end) = &o.end {
                     result = Some(end.value.clone());
+                    ended_at = Some(at);
                 }
             }
             Event::Suspended { step, .. } => {
@@ -275,16 +297,14 @@ pub fn replay(
                         format!("step {step} is not running: it cannot be extended"),
                     ));
                 }
-                let so_far: u32 = t.extensions.iter().map(|e| e.count).sum();
-                if so_far + by.count > limit.count {
+                let so_far: u64 = t.extensions.iter().map(|e| u64::from(e.count)).sum();
+                let total = so_far + u64::from(by.count);
+                if total > u64::from(limit.count) {
                     return Err(fail(
                         i,
                         format!(
-                            "step {step} may be extended by {} {:?} in all; {} would make {}",
-                            limit.count,
-                            limit.unit,
-                            by.count,
-                            so_far + by.count
+                            "step {step} may be extended by {} {:?} in all; {} would make {total}",
+                            limit.count, limit.unit, by.count
                         ),
                     ));
                 }
@@ -335,6 +355,8 @@ pub fn replay(
         .as_ref()
         .and_then(|s| schedule_of(s).ok())
         .unwrap_or_default();
+    // A case that ended is seen as it stood then: what still ran is not overdue later.
+    let as_of = ended_at.unwrap_or(now);
     let mut views = Vec::new();
     let mut next = Vec::new();
     for s in &procedure.steps {
@@ -343,7 +365,7 @@ pub fn replay(
         if let Some(from) = t.stopped_at {
             stops.push(Suspension {
                 from,
-                to: now.max(from),
+                to: as_of.max(from),
             });
         }
         let due = match (t.started_at, s.max) {
@@ -356,9 +378,17 @@ pub fn replay(
                         .unwrap_or(started),
                     None => started,
                 };
-                calendar
-                    .due_moment(from, max.period(), &t.extensions, &stops, &schedule)
-                    .ok()
+                Some(
+                    calendar
+                        .due_moment(from, max.period(), &t.extensions, &stops, &schedule)
+                        .map_err(|e| EventError {
+                            index: events.len(),
+                            why: format!(
+                                "step {}: its due moment cannot be counted: {e}",
+                                s.id.value
+                            ),
+                        })?,
+                )
             }
             _ => None,
         };
@@ -369,7 +399,7 @@ pub fn replay(
                 Some(e) if done > e => StepState::CompletedLate,
                 _ => StepState::CompletedOnTime,
             },
-            (Some(_), None) if ends.is_some_and(|e| now > e) => StepState::Overdue,
+            (Some(_), None) if ends.is_some_and(|e| as_of > e) => StepState::Overdue,
             (Some(_), None) if t.stopped_at.is_some() => StepState::Suspended,
             (Some(_), None) => StepState::Running,
         };
@@ -408,7 +438,14 @@ pub fn replay(
         });
     }
     next.sort_by_key(|(ends, _)| ends.unwrap_or(DateTime::<Utc>::MAX_UTC));
-    let total = total_due(procedure, calendar, &tracks, registered_at, now, &schedule);
+    let total = total_due(
+        procedure,
+        calendar,
+        &tracks,
+        registered_at,
+        as_of,
+        &schedule,
+    );
     Ok(CaseView {
         procedure: procedure.id.value.clone(),
         registered_at,

@@ -407,7 +407,7 @@ fn check(p: &Procedure, file: &str, report: &mut impl FnMut(&Range<usize>, Strin
             report,
         );
     }
-    let steps = unique(
+    unique(
         p.steps
             .iter()
             .map(|s| &s.id)
@@ -415,6 +415,19 @@ fn check(p: &Procedure, file: &str, report: &mut impl FnMut(&Range<usize>, Strin
         "step or deadline",
         report,
     );
+    // What a step may name: steps, never deadlines.
+    let steps: BTreeSet<&str> = p.steps.iter().map(|s| s.id.as_str()).collect();
+    let entry_steps: BTreeSet<&str> = p
+        .steps
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.starts.as_ref().map(|a| &a.value),
+                Some(Starts::Registration) | Some(Starts::Event(_))
+            )
+        })
+        .map(|s| s.id.as_str())
+        .collect();
     for d in &p.deadlines {
         let name = format!("deadline {:?}", d.id.value);
         titles(&d.title, &name, &d.id.span, report);
@@ -449,6 +462,24 @@ fn check(p: &Procedure, file: &str, report: &mut impl FnMut(&Range<usize>, Strin
             report(
                 &s.actor.span,
                 format!("{name}: unknown role {:?}", s.actor.value),
+            );
+        }
+        if let (Some(max), Some(ext)) = (&s.max, &s.extension) {
+            use crate::model::UnitName::Hours;
+            if (max.unit == Hours) != (ext.unit == Hours) {
+                report(
+                    &s.id.span,
+                    format!(
+                        "{name}: an extension in {:?} cannot extend a maximum in {:?}",
+                        ext.unit, max.unit
+                    ),
+                );
+            }
+        }
+        if s.extension.is_some() && s.max.is_none() {
+            report(
+                &s.id.span,
+                format!("{name}: an extension of a step with no maximum"),
             );
         }
         match (&s.max, &s.no_max) {
@@ -537,6 +568,12 @@ fn check(p: &Procedure, file: &str, report: &mut impl FnMut(&Range<usize>, Strin
             }
             for n in &o.next {
                 match steps.get(n.as_str()) {
+                    Some(k) if entry_steps.contains(k) => report(
+                        &n.span,
+                        format!(
+                            "{oname}: step {k:?} starts on the registration or an event, not after another step"
+                        ),
+                    ),
                     Some(k) => {
                         edges.entry(s.id.as_str()).or_default().push(k);
                     }
@@ -595,6 +632,32 @@ fn check(p: &Procedure, file: &str, report: &mut impl FnMut(&Range<usize>, Strin
         }
         if to_end.len() == before {
             break;
+        }
+    }
+    // The engine runs each step once: a step that leads back to itself could never run again.
+    let mut on_cycle = BTreeSet::new();
+    for start in steps.iter() {
+        let mut stack: Vec<&str> = edges.get(start).cloned().unwrap_or_default();
+        let mut seen = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == *start {
+                on_cycle.insert(*start);
+                break;
+            }
+            if seen.insert(n) {
+                stack.extend(edges.get(n).into_iter().flatten().copied());
+            }
+        }
+    }
+    for s in &p.steps {
+        if on_cycle.contains(s.id.as_str()) {
+            report(
+                &s.id.span,
+                format!(
+                    "step {:?} leads back to itself: a step runs once in a case",
+                    s.id.value
+                ),
+            );
         }
     }
     for s in &p.steps {

@@ -375,23 +375,73 @@ fn a_join_starts_once_every_branch_it_waits_for_has_completed() {
 }
 
 #[test]
-fn an_order_292_case_of_2014_counts_in_plus_six_hours_and_rolls_past_nauryz() {
+fn an_order_292_case_of_2015_counts_in_plus_six_hours_and_rolls_past_nauryz() {
     let catalogue = Catalogue::embedded().unwrap();
     let p = catalogue.get("kz-292-annex-01").unwrap();
     let log = [
-        registered("2014-03-19T16:00:00+06:00"),
-        completed("s1", "registered", "2014-03-20T10:00:00+06:00"),
+        registered("2015-03-19T16:00:00+06:00"),
+        completed("s1", "registered", "2015-03-20T10:00:00+06:00"),
     ];
-    let view = replay(p, &calendar(), &log, t("2014-03-20T12:00:00+06:00")).unwrap();
+    let view = replay(p, &calendar(), &log, t("2015-03-20T12:00:00+06:00")).unwrap();
     let s1 = view.steps[0].due.as_ref().unwrap();
-    // 4 working hours from Wednesday 16:00: 16:00–18:30, then 09:00–10:30 on Thursday.
-    assert_eq!(s1.due_text(), "2014-03-20T10:30");
-    assert_eq!(s1.ends_at.to_rfc3339(), "2014-03-20T10:30:00+06:00");
+    // 4 working hours from Thursday 16:00: 16:00–18:30, then 09:00–10:30 on Friday.
+    assert_eq!(s1.due_text(), "2015-03-20T10:30");
+    assert_eq!(s1.ends_at.to_rfc3339(), "2015-03-20T10:30:00+06:00");
     assert_eq!(view.steps[0].state, StepState::CompletedOnTime);
-    // 1 calendar day from Thursday 20 March: Friday 21 is Nauryz, and the days off run to
-    // Tuesday 25 (the substitutes for 22 and 23): the day ends on Wednesday 26 March.
+    // 1 calendar day from Friday 20 March: Saturday 21 is Nauryz, and the days off run to
+    // Wednesday 25 (Nauryz to the 23rd, then the substitutes for the 21st and 22nd): the day
+    // ends on Thursday 26 March.
     let s2 = view.steps[1].due.as_ref().unwrap();
-    assert_eq!(s2.due_text(), "2014-03-26");
+    assert_eq!(s2.due_text(), "2015-03-26");
     assert!(s2.explanation().contains("art. 173"), "{s2}");
-    assert_eq!(s2.ends_at.to_rfc3339(), "2014-03-26T23:59:59+06:00");
+    assert_eq!(s2.ends_at.to_rfc3339(), "2015-03-26T23:59:59+06:00");
+}
+
+#[test]
+fn a_case_registered_when_its_order_was_not_in_force_is_refused() {
+    let catalogue = Catalogue::embedded().unwrap();
+    let p = catalogue.get("kz-292-annex-01").unwrap();
+    let log = [registered("2016-03-01T10:00:00+06:00")];
+    let err = replay(p, &calendar(), &log, t("2016-03-02T10:00:00+06:00")).unwrap_err();
+    assert!(err.why.contains("not in force"), "{err}");
+}
+
+#[test]
+fn an_extension_past_every_limit_is_refused_not_wrapped() {
+    let p = parallel();
+    let log = [
+        registered("2026-04-06T10:00:00+05:00"),
+        Event::Extended {
+            step: "s1".into(),
+            by: Max {
+                count: u32::MAX,
+                unit: UnitName::WorkingDays,
+            },
+            at: t("2026-04-06T11:00:00+05:00"),
+            reason: "x".into(),
+        },
+    ];
+    let err = replay(&p, &calendar(), &log, t("2026-04-07T10:00:00+05:00")).unwrap_err();
+    assert_eq!(err.index, 2);
+    assert!(err.why.contains("in all"), "{err}");
+}
+
+#[test]
+fn a_case_that_ended_is_seen_as_it_stood_then() {
+    let p = parallel();
+    // s1 leads to a and b in parallel; a ends the case, b still runs: later, b is not overdue
+    // and the total does not grow.
+    let log = [
+        registered("2026-04-06T10:00:00+05:00"),
+        completed("s1", "ok", "2026-04-07T10:00:00+05:00"),
+        completed("a", "ok", "2026-04-07T11:00:00+05:00"),
+    ];
+    let then = replay(&p, &calendar(), &log, t("2026-04-07T12:00:00+05:00")).unwrap();
+    let later = replay(&p, &calendar(), &log, t("2026-09-01T12:00:00+05:00")).unwrap();
+    assert_eq!(later.result.as_deref(), Some("done"));
+    assert_eq!(
+        later.total.as_ref().map(|d| d.due),
+        then.total.as_ref().map(|d| d.due)
+    );
+    assert!(later.steps.iter().all(|s| s.state != StepState::Overdue));
 }

@@ -113,8 +113,10 @@ fn every_problem_of_a_file_is_reported_with_its_line() {
         // s1 leads only into the s2–s3 cycle.
         "kz-test.toml:22: step \"s1\" has no way to an end (a cycle with no way out, or a branch with no end)",
         "kz-test.toml:31: step \"s1\", outcome \"accepted\": unknown step \"s9\"",
+        "kz-test.toml:35: step \"s2\" leads back to itself: a step runs once in a case",
         "kz-test.toml:35: step \"s2\" has no way to an end (a cycle with no way out, or a branch with no end)",
         "kz-test.toml:37: step \"s2\": unknown role \"clerk\"",
+        "kz-test.toml:47: step \"s3\" leads back to itself: a step runs once in a case",
         "kz-test.toml:47: step \"s3\" has no way to an end (a cycle with no way out, or a branch with no end)",
         "kz-test.toml:59: step \"s4\" is unreachable: nothing starts it",
         "kz-test.toml:66: step \"s4\", outcome \"done\": neither next steps nor an end: a branch with no end",
@@ -376,6 +378,61 @@ fn the_intake_rule_of_each_channel_gives_the_registration_date() {
             out.lines().next(),
             Some(registered),
             "{id} {channel} {at}: {out}"
+        );
+    }
+}
+
+#[test]
+fn steps_the_engine_cannot_run_as_written_are_refused() {
+    let base = r#"id = "kz-t"
+provider = "o"
+title = { kk = "С", ru = "Т", en = "T" }
+source = { order = "1", date = "2026-01-01", clauses = "1" }
+in_force = { from = "2026-01-01" }
+[[role]]
+id = "o"
+title = { kk = "К", ru = "К", en = "O" }
+[[result]]
+id = "done"
+title = { kk = "Д", ru = "Г", en = "Done" }
+[[deadline]]
+id = "d1"
+clause = "2"
+actor = "o"
+max = { count = 3, unit = "working_days" }
+counts_from = "x"
+title = { kk = "М", ru = "С", en = "D" }
+[[step]]
+id = "s1"
+clause = "1"
+actor = "o"
+starts = "registration"
+title = { kk = "Б", ru = "О", en = "One" }
+"#;
+    let cases = [
+        (
+            "max = { count = 2, unit = \"hours\" }\nextension = { count = 1, unit = \"working_days\" }\n[[step.outcome]]\nid = \"ok\"\nend = \"done\"\ntitle = { kk = \"И\", ru = \"Д\", en = \"Y\" }\n",
+            "an extension in WorkingDays cannot extend a maximum in Hours",
+        ),
+        (
+            "max = { count = 2, unit = \"hours\" }\n[[step.outcome]]\nid = \"ok\"\nnext = [\"d1\"]\ntitle = { kk = \"И\", ru = \"Д\", en = \"Y\" }\n",
+            "unknown step \"d1\"",
+        ),
+        (
+            "max = { count = 2, unit = \"hours\" }\n[[step.outcome]]\nid = \"ok\"\nnext = [\"s1\"]\ntitle = { kk = \"И\", ru = \"Д\", en = \"Y\" }\n",
+            "starts on the registration or an event",
+        ),
+    ];
+    for (step, says) in cases {
+        let text = format!("{base}{step}");
+        let Err(LoadError::Invalid(problems)) =
+            Catalogue::from_texts([("kz-t.toml", text.as_str())])
+        else {
+            panic!("accepted: {says}");
+        };
+        assert!(
+            problems.iter().any(|p| p.message.contains(says)),
+            "{says}: {problems:?}"
         );
     }
 }

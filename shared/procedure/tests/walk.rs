@@ -11,10 +11,11 @@ use rex_calendar::Calendar;
 use rex_procedure::model::{Procedure, Starts};
 use rex_procedure::{Catalogue, Event, StepState, replay};
 
-/// The Monday each procedure's cases are walked from (the branches do not depend on it).
-fn start() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-04-06T10:00:00+05:00")
-        .unwrap()
+/// The moment each procedure's cases are walked from: 10:00 on the first day it was in force
+/// (the branches do not depend on it).
+fn start(p: &Procedure) -> DateTime<Utc> {
+    let from: chrono::NaiveDate = p.in_force.from.parse().unwrap();
+    rex_calendar::time::local(from, chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap())
         .with_timezone(&Utc)
 }
 
@@ -84,7 +85,7 @@ fn every_procedure_is_walked_through_every_outcome_to_an_end() {
     let calendar = Calendar::official().unwrap();
     let mut total_walks = 0;
     for p in catalogue.iter() {
-        let start = start();
+        let start = start(p);
         let mut w = Walker {
             p,
             calendar: &calendar,
@@ -141,7 +142,7 @@ fn every_suspendable_step_stops_and_every_extension_is_held_to_its_limit() {
     let mut suspended = 0;
     let mut extended = 0;
     for p in catalogue.iter() {
-        let start = start();
+        let start = start(p);
         for s in p
             .steps
             .iter()

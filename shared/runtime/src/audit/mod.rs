@@ -6,14 +6,18 @@
 //! - A change writes its entry to `audit_pending`; the service's [`Sealer`] moves pending
 //!   entries into `audit_log` in the order it reads them, each linked to the one before by an
 //!   HMAC-SHA256 with a key from the service's configuration ([`LinkKeys`]), never stored in
-//!   the database. Without the key, no entry can be changed, removed or inserted and the links
-//!   recomputed. Requests do not wait for the sealer, so nothing queues on the chain's head.
+//!   the database. Without the key, no sealed entry can be changed, removed or inserted and the
+//!   links recomputed. Requests do not wait for the sealer, so nothing queues on the chain's
+//!   head. Until it is sealed (100 ms while the sealer runs), a pending entry is only as safe as
+//!   the database.
 //! - `audit_log` refuses UPDATE and DELETE; `audit_head` (the last entry's number and link)
 //!   moves forward only, onto an entry of the log (triggers, [`crate::db`]'s migrations).
 //! - At a fixed interval and at shutdown, the sealer signs a [`Checkpoint`] of the head with
 //!   the service's Ed25519 key and sends it to another service, which keeps it in its own
 //!   database ([`witness`]), and to the log. A chain rewound or rewritten after a checkpoint no
-//!   longer matches it, even by someone holding the link key.
+//!   longer matches it, even by someone holding the link key. Entries after the last checkpoint
+//!   can be cut from the end without the key: the checkpoint interval bounds that loss, and the
+//!   sealer logs an error when it sees the head go back.
 //! - [`verify`] walks the chain, checks the head, and checks every checkpoint held here and,
 //!   when given, every checkpoint the witness holds.
 

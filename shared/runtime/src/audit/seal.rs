@@ -353,6 +353,18 @@ async fn run(
     let mut checkpoint_tick = tokio::time::interval(settings.checkpoint_every);
     checkpoint_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut failing = Failing::default();
+    match sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE key_id = ''")
+        .fetch_one(&db.pool)
+        .await
+    {
+        Ok(0) | Err(_) => {}
+        Ok(unkeyed) => tracing::info!(
+            unkeyed,
+            "the audit chain begins with entries linked before keys: verify it with audit-verify --unkeyed-entries {unkeyed}"
+        ),
+    }
+    // The head as this sealer last saw it: a head that goes back lost entries, whoever moved it.
+    let mut seen: Option<(i64, String)> = None;
     loop {
         let checkpoint_due = tokio::select! {
             _ = seal_tick.tick() => false,
@@ -360,12 +372,39 @@ async fn run(
             _ = stopped.wait_for(|s| *s) => break,
         };
         failing.report(seal(&db, &settings.keys).await);
+        watch_head(&db, &mut seen).await;
         if checkpoint_due {
             checkpoint_and_send(&db, &service, &settings, clock.now(), sender.as_mut()).await;
         }
     }
     failing.report(seal(&db, &settings.keys).await);
     checkpoint_and_send(&db, &service, &settings, clock.now(), sender.as_mut()).await;
+}
+
+/// Logs an error when the chain's head is behind where this sealer last saw it.
+async fn watch_head(db: &Db, seen: &mut Option<(i64, String)>) {
+    let Ok(Some(row)) = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(&db.pool)
+        .await
+    else {
+        return;
+    };
+    let (Ok(seq), Ok(hash)) = (
+        row.try_get::<i64, _>("seq"),
+        row.try_get::<String, _>("hash"),
+    ) else {
+        return;
+    };
+    if let Some((before, before_hash)) = seen.as_ref()
+        && (seq < *before || (seq == *before && hash != *before_hash))
+    {
+        tracing::error!(
+            from = *before,
+            to = seq,
+            "the audit chain's head went back: entries were removed from the database"
+        );
+    }
+    *seen = Some((seq, hash));
 }
 
 /// Sealing that fails is retried every tick; it is logged when it starts failing, once a

@@ -20,6 +20,9 @@ pub struct Check {
     /// The service's checkpoint public keys (32 bytes each); empty: any key a checkpoint
     /// names is taken (its signature is still checked).
     pub trusted_keys: Vec<Vec<u8>>,
+    /// How many entries were linked before keys (a database upgraded from a release without
+    /// them; the sealer logs the number): more unkeyed entries than that are a rewrite.
+    pub unkeyed_allowed: i64,
 }
 
 impl Check {
@@ -29,6 +32,7 @@ impl Check {
             keys,
             witnessed: None,
             trusted_keys: Vec::new(),
+            unkeyed_allowed: 0,
         }
     }
 }
@@ -85,11 +89,16 @@ pub async fn verify(db: &Db, check: &Check) -> anyhow::Result<Verdict> {
     pinned.extend(check.witnessed.iter().flatten().map(|c| c.seq));
     // The link at each checkpointed entry, to compare once the walk is done.
     let mut links_at: BTreeMap<i64, String> = BTreeMap::new();
+    // The head first: entries the sealer adds while the chain is walked are not part of the
+    // check (see below).
+    let head_before = head(db).await?;
+    let up_to = head_before.as_ref().map_or(i64::MAX, |(seq, _)| *seq);
     // Streamed: a chain of millions of entries is walked without holding it in memory.
     let mut rows = sqlx::query(
         "SELECT seq, at, actor, role, action, subject, request_sha256, result_sha256, correlation_id, prev_hash, hash, key_id \
-         FROM audit_log ORDER BY seq",
+         FROM audit_log WHERE seq <= $1 ORDER BY seq",
     )
+    .bind(up_to)
     .fetch(&db.pool);
     let mut prev = String::new();
     let mut expected_seq = 1i64;
@@ -110,6 +119,15 @@ pub async fn verify(db: &Db, check: &Check) -> anyhow::Result<Verdict> {
                 return broken(
                     seq,
                     "it is not keyed, after keyed entries: it was written without the key",
+                );
+            }
+            if seq > check.unkeyed_allowed {
+                return broken(
+                    seq,
+                    format!(
+                        "it is not keyed, and only {} entries were linked before keys: it was written without the key",
+                        check.unkeyed_allowed
+                    ),
                 );
             }
             unkeyed += 1;
@@ -134,20 +152,28 @@ pub async fn verify(db: &Db, check: &Check) -> anyhow::Result<Verdict> {
         prev = hash;
         expected_seq += 1;
     }
+    drop(rows);
     let entries = expected_seq - 1;
-    let head: Option<(i64, String)> = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_optional(&db.pool)
-        .await?
-        .map(|r| Ok::<_, sqlx::Error>((r.try_get("seq")?, r.try_get("hash")?)))
-        .transpose()?;
     // Without the head, removing the last entries would leave a chain that holds.
-    let Some((seq, hash)) = head else {
+    let Some((seq, hash)) = head_before else {
         return broken(expected_seq, "the chain's head is missing: it was deleted");
     };
     if seq != entries || hash != prev {
         return broken(
             expected_seq,
             format!("the chain ends at {entries} but its head says {seq}: entries were removed"),
+        );
+    }
+    // Entries past the head are the sealer's of the last moments, if the head moved meanwhile;
+    // otherwise they were put there.
+    let past: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE seq > $1")
+        .bind(seq)
+        .fetch_one(&db.pool)
+        .await?;
+    if past > 0 && head(db).await?.is_some_and(|(now, _)| now == seq) {
+        return broken(
+            seq + 1,
+            format!("{past} entries lie past the chain's head: they were put there"),
         );
     }
     let checked = |checkpoints: &[Checkpoint], whose: &str| {
@@ -178,6 +204,15 @@ pub async fn verify(db: &Db, check: &Check) -> anyhow::Result<Verdict> {
         witnessed: check.witnessed.as_ref().map(Vec::len),
         witnessed_entries: check.witnessed.iter().flatten().map(|c| c.seq).max(),
     }))
+}
+
+/// The chain's head: the number of entries and the last link.
+async fn head(db: &Db) -> anyhow::Result<Option<(i64, String)>> {
+    Ok(sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_optional(&db.pool)
+        .await?
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get("seq")?, r.try_get("hash")?)))
+        .transpose()?)
 }
 
 /// The checkpoints this database keeps of its own chain.

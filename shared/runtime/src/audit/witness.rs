@@ -267,6 +267,13 @@ impl Sender {
                 return Ok(());
             };
             let checkpoint = Checkpoint::from_row(&row)?;
+            if checkpoint.number != self.next {
+                anyhow::bail!(
+                    "checkpoint {} is missing here (the next kept is {}): it was deleted",
+                    self.next,
+                    checkpoint.number
+                );
+            }
             let mut request = Request::new(RecordCheckpointRequest {
                 checkpoint: Some(to_wire(&checkpoint)),
             });
@@ -288,13 +295,18 @@ impl Sender {
                 Err(status) => anyhow::bail!("witness: {:?}: {}", status.code(), status.message()),
             };
             let next = i64::try_from(answer.next_number).unwrap_or(i64::MAX);
-            if !answer.recorded && next >= checkpoint.number {
+            // Recorded (now or before): go on with the next one kept here, each compared in turn,
+            // so a chain restored from an older copy meets its first differing checkpoint.
+            self.next = if answer.recorded {
+                checkpoint.number + 1
+            } else if next < checkpoint.number {
+                next
+            } else {
                 anyhow::bail!(
                     "the witness neither recorded checkpoint {} nor asked for an earlier one",
                     checkpoint.number
                 );
-            }
-            self.next = next;
+            };
         }
         Ok(())
     }
