@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rex_proto::audit::RecordCheckpointRequest;
-use rex_proto::audit::audit_witness_client::AuditWitnessClient;
+use rex_proto::audit::audit_witness_service_client::AuditWitnessServiceClient;
 use rex_runtime::audit::{self, Check, Checkpoint, Entry, LinkKeys, Signer, Verdict};
 use rex_runtime::db::Db;
 use rex_testkit::{
@@ -363,7 +363,7 @@ fn checkpoint(number: i64, seq: i64, hash: &str, signer: &Signer) -> Checkpoint 
 }
 
 async fn audit_the_witness_refuses_a_checkpoint_that_differs_goes_back_or_is_not_signed(t: Trail) {
-    let mut client = AuditWitnessClient::new(rex_testkit::channel(t.witness.addr));
+    let mut client = AuditWitnessServiceClient::new(rex_testkit::channel(t.witness.addr));
     let send = |c: Checkpoint| RecordCheckpointRequest {
         checkpoint: Some(audit::witness::to_wire(&c)),
     };

@@ -32,8 +32,8 @@ const LANDED: [(&str, &Migrations, &[Landed]); 4] = [
             ),
             (
                 1000001,
-                "4de3aeb35f6acfc8534063695f7667eddf9aa2417f1c56078dcef2071b62488612117eae9399b3aec89158c88b5368f2",
-                "9ca60b6c1451f28430f85ac4c8eedf2795d09677048b76975b95431d6bbdedf82fa2af2e8645978fb344fd153861a4d9",
+                "a0c03c2fb915b80cf1e36da4b112fe7a0f5e54e7831498e8e7a6eb0412d0964b33721d4a7c0101fd675fd28fb0686b5f",
+                "3e934b7dfb29fa61774f0698ced95d8f52ed08e8d8c4151bb014803ddce0037ccef6346403e8d8d0006f6fa403384fea",
             ),
         ],
     ),

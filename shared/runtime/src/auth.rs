@@ -161,7 +161,7 @@ const OPEN_PREFIXES: &[&str] = &[
 
 /// What every server answers besides its own service: the suite's services witness each
 /// other's audit checkpoints (`crate::audit::witness`).
-pub const RUNTIME_ACCESS: AccessTable = crate::access_table! { "rex.audit.v1.AuditWitness",
+pub const RUNTIME_ACCESS: AccessTable = crate::access_table! { "rex.audit.v1.AuditWitnessService",
     RecordCheckpoint => Access::Roles(&[Role::SERVICE], &["registration", "verification", "notification"]),
 };
 

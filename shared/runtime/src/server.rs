@@ -26,7 +26,7 @@ pub fn correlation_id<T>(request: &tonic::Request<T>) -> Option<String> {
 /// resolves. On shutdown the health status turns NOT_SERVING first, then in-flight calls get
 /// the base's grace period to finish. The service's audit `trail` is sealed and checkpointed
 /// meanwhile, once more after the last call; the server witnesses other services' checkpoints
-/// (`rex.audit.v1.AuditWitness`).
+/// (`rex.audit.v1.AuditWitnessService`).
 pub async fn serve(
     listener: TcpListener,
     routes: Routes,

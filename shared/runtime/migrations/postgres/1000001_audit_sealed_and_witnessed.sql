@@ -57,7 +57,7 @@ CREATE TABLE audit_checkpoints (
 CREATE TRIGGER audit_checkpoints_no_change BEFORE UPDATE OR DELETE ON audit_checkpoints FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 
--- Other services' checkpoints that this one witnesses (rex.audit.v1.AuditWitness).
+-- Other services' checkpoints that this one witnesses (rex.audit.v1.AuditWitnessService).
 CREATE TABLE audit_witnessed (
     service     TEXT NOT NULL,
     number      BIGINT NOT NULL,

@@ -41,7 +41,7 @@ CREATE TABLE audit_checkpoints (
 CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
 CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
 
--- Other services' checkpoints that this one witnesses (rex.audit.v1.AuditWitness).
+-- Other services' checkpoints that this one witnesses (rex.audit.v1.AuditWitnessService).
 CREATE TABLE audit_witnessed (
     service     TEXT NOT NULL,
     number      INTEGER NOT NULL,

@@ -1,13 +1,15 @@
 //! Witnessing: each service keeps another's signed checkpoints in its own database
-//! (`rex.audit.v1.AuditWitness`), and sends its own to the service it is given.
+//! (`rex.audit.v1.AuditWitnessService`), and sends its own to the service it is given.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rex_calendar::Clock;
 use rex_domain::text::TextLimit;
-use rex_proto::audit::audit_witness_client::AuditWitnessClient;
-use rex_proto::audit::audit_witness_server::{AuditWitness, AuditWitnessServer};
+use rex_proto::audit::audit_witness_service_client::AuditWitnessServiceClient;
+use rex_proto::audit::audit_witness_service_server::{
+    AuditWitnessService, AuditWitnessServiceServer,
+};
 use rex_proto::audit::{
     Checkpoint as WireCheckpoint, RecordCheckpointRequest, RecordCheckpointResponse,
 };
@@ -33,8 +35,8 @@ impl std::fmt::Debug for Witness {
 }
 
 /// The gRPC service of the witness on `db`.
-pub fn server(db: Db, clock: Arc<dyn Clock>) -> AuditWitnessServer<Witness> {
-    AuditWitnessServer::new(Witness { db, clock })
+pub fn server(db: Db, clock: Arc<dyn Clock>) -> AuditWitnessServiceServer<Witness> {
+    AuditWitnessServiceServer::new(Witness { db, clock })
 }
 
 const SERVICE_NAME: TextLimit = TextLimit::code(64);
@@ -105,7 +107,7 @@ fn from_wire(c: WireCheckpoint) -> Result<Checkpoint, Status> {
 }
 
 #[tonic::async_trait]
-impl AuditWitness for Witness {
+impl AuditWitnessService for Witness {
     async fn record_checkpoint(
         &self,
         request: Request<RecordCheckpointRequest>,
@@ -232,7 +234,7 @@ const MAX_CALLS: usize = 200;
 /// not hold.
 #[derive(Debug)]
 pub(super) struct Sender {
-    client: AuditWitnessClient<Channel>,
+    client: AuditWitnessServiceClient<Channel>,
     token: Option<String>,
     /// The first checkpoint not known to be witnessed.
     next: i64,
@@ -247,7 +249,7 @@ impl Sender {
     ) -> anyhow::Result<Self> {
         let channel = crate::tls::channel(url, tls, name, CALL_TIMEOUT)?;
         Ok(Self {
-            client: AuditWitnessClient::new(channel),
+            client: AuditWitnessServiceClient::new(channel),
             token,
             next: 1,
         })
