@@ -100,8 +100,8 @@ async fn serve_routes(
     };
     // Every call runs in a span with its method and correlation ID, so one request can be
     // followed through the logs of every service it crosses.
-    let trace = tower_http::trace::TraceLayer::new_for_grpc().make_span_with(
-        |req: &tonic::codegen::http::Request<tonic::body::Body>| {
+    let trace = tower_http::trace::TraceLayer::new_for_grpc()
+        .make_span_with(|req: &tonic::codegen::http::Request<tonic::body::Body>| {
             let id = req
                 .headers()
                 .get(CORRELATION_HEADER)
@@ -110,8 +110,47 @@ async fn serve_routes(
             let span = tracing::info_span!("rpc", method = %req.uri().path(), correlation_id = %id);
             crate::telemetry::continue_trace(&span, req.headers());
             span
-        },
-    );
+        })
+        .on_failure(
+            |class: tower_http::classify::GrpcFailureClass,
+             latency: std::time::Duration,
+             _span: &tracing::Span| {
+                let latency_ms = latency.as_millis() as u64;
+                match class {
+                    tower_http::classify::GrpcFailureClass::Code(code) => {
+                        let code = tonic::Code::from_i32(code.get());
+                        let status = code.description();
+                        match failure_level(code) {
+                            tracing::Level::INFO => {
+                                tracing::info!(
+                                    code = code as i32,
+                                    status,
+                                    latency_ms,
+                                    "call refused"
+                                )
+                            }
+                            tracing::Level::WARN => {
+                                tracing::warn!(
+                                    code = code as i32,
+                                    status,
+                                    latency_ms,
+                                    "call refused"
+                                )
+                            }
+                            _ => tracing::error!(
+                                code = code as i32,
+                                status,
+                                latency_ms,
+                                "call failed"
+                            ),
+                        }
+                    }
+                    tower_http::classify::GrpcFailureClass::Error(error) => {
+                        tracing::error!(%error, latency_ms, "call failed")
+                    }
+                }
+            },
+        );
     let mut builder = Server::builder();
     if let Some(tls) = &tls {
         builder = builder
@@ -146,6 +185,19 @@ async fn serve_routes(
     outcome
 }
 
+/// The level a failed call is logged at: what the caller got wrong is not a fault of the
+/// service and pages no one (INFO); a refused identity may be an attack (WARN); the rest is a
+/// fault of the service or of what it depends on (ERROR).
+pub fn failure_level(code: tonic::Code) -> tracing::Level {
+    use tonic::Code::*;
+    match code {
+        InvalidArgument | NotFound | AlreadyExists | FailedPrecondition | OutOfRange
+        | Cancelled | Aborted | ResourceExhausted => tracing::Level::INFO,
+        Unauthenticated | PermissionDenied => tracing::Level::WARN,
+        _ => tracing::Level::ERROR,
+    }
+}
+
 /// How long in-flight calls get to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -168,5 +220,35 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_callers_mistake_is_logged_below_error_and_a_fault_at_error() {
+        use tonic::Code;
+        for code in [
+            Code::InvalidArgument,
+            Code::NotFound,
+            Code::AlreadyExists,
+            Code::FailedPrecondition,
+        ] {
+            assert_eq!(failure_level(code), tracing::Level::INFO, "{code:?}");
+        }
+        for code in [Code::Unauthenticated, Code::PermissionDenied] {
+            assert_eq!(failure_level(code), tracing::Level::WARN, "{code:?}");
+        }
+        for code in [
+            Code::Internal,
+            Code::Unavailable,
+            Code::DataLoss,
+            Code::Unknown,
+            Code::DeadlineExceeded,
+        ] {
+            assert_eq!(failure_level(code), tracing::Level::ERROR, "{code:?}");
+        }
     }
 }
