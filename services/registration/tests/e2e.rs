@@ -1834,3 +1834,33 @@ async fn rev_5_the_lookup_shows_a_reinstatement_at_once(mut s: RegistrationServi
     assert_eq!(back.revoked_on, None);
 }
 on_both_backends!(spawn_registration => rev_5_the_lookup_shows_a_reinstatement_at_once);
+
+// ---- Correlation IDs --------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_call_gets_a_correlation_id_in_its_response() {
+    let s = spawn_registration(rex_testkit::Backend::Sqlite).await;
+    let list = || ListApplicationsRequest {
+        page_size: 1,
+        ..Default::default()
+    };
+    // None sent: one is made, a UUID.
+    let response = s.client.clone().list_applications(list()).await.unwrap();
+    let made = response
+        .metadata()
+        .get("x-correlation-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap()
+        .to_owned();
+    assert!(uuid::Uuid::parse_str(&made).is_ok(), "{made}");
+    // One sent: the same comes back.
+    let mut request = tonic::Request::new(list());
+    request
+        .metadata_mut()
+        .insert("x-correlation-id", "bus-4711".parse().unwrap());
+    let response = s.client.clone().list_applications(request).await.unwrap();
+    assert_eq!(
+        response.metadata().get("x-correlation-id").unwrap(),
+        "bus-4711"
+    );
+}

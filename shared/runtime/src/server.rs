@@ -158,6 +158,7 @@ async fn serve_routes(
             .context("TLS server configuration")?;
     }
     let server = builder
+        .layer(CorrelationLayer)
         .layer(trace)
         .layer(crate::auth::AuthLayer::new(auth, access))
         .add_routes(routes)
@@ -183,6 +184,70 @@ async fn serve_routes(
     // The last traces of a stopping service are sent, not dropped.
     let _ = tokio::task::spawn_blocking(crate::telemetry::flush).await;
     outcome
+}
+
+/// Gives every call a correlation ID: the caller's (`x-correlation-id`, if it is one: 1 to 128
+/// visible ASCII characters), or a new UUID; the call's span, its audit entry and every call it
+/// makes carry it, and the response's metadata returns it, so a caller can quote it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CorrelationLayer;
+
+impl<S> tower::Layer<S> for CorrelationLayer {
+    type Service = Correlation<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Correlation { inner }
+    }
+}
+
+/// See [`CorrelationLayer`].
+#[derive(Debug, Clone)]
+pub struct Correlation<S> {
+    inner: S,
+}
+
+type Http = tonic::codegen::http::Request<tonic::body::Body>;
+
+impl<S, B> tower::Service<Http> for Correlation<S>
+where
+    S: tower::Service<Http, Response = tonic::codegen::http::Response<B>> + Send,
+    S::Future: Send + 'static,
+{
+    type Response = tonic::codegen::http::Response<B>;
+    type Error = S::Error;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, S::Error>> + Send + 'static>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Http) -> Self::Future {
+        let given = request
+            .headers()
+            .get(CORRELATION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()))
+            .map(str::to_owned);
+        let id = given.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let value = tonic::codegen::http::HeaderValue::from_str(&id).ok();
+        if let Some(value) = &value {
+            request
+                .headers_mut()
+                .insert(CORRELATION_HEADER, value.clone());
+        }
+        let call = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = call.await?;
+            if let Some(value) = value {
+                response.headers_mut().insert(CORRELATION_HEADER, value);
+            }
+            Ok(response)
+        })
+    }
 }
 
 /// The level a failed call is logged at: what the caller got wrong is not a fault of the

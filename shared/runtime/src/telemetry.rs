@@ -51,7 +51,11 @@ pub fn init_with(service: &str, endpoint: Option<&str>) {
             None
         }
     });
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // Colour only for a person at a terminal: a redirected log is read by programs.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let result = if json {
         tracing_subscriber::registry()
             .with(filter())

@@ -350,7 +350,20 @@ async fn run(
 ) {
     let mut seal_tick = tokio::time::interval(SEAL_EVERY);
     seal_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut checkpoint_tick = tokio::time::interval(settings.checkpoint_every);
+    // The first checkpoint one interval after the start (not at once: a start is not a reason
+    // to sign the head); what a stopped service made but could not send goes out now.
+    let mut checkpoint_tick = tokio::time::interval_at(
+        tokio::time::Instant::now() + settings.checkpoint_every,
+        settings.checkpoint_every,
+    );
+    if let Some(sender) = sender.as_mut()
+        && let Err(err) = sender.send_due(&db).await
+    {
+        tracing::warn!(
+            error = format!("{err:#}"),
+            "audit checkpoints not yet witnessed; will retry"
+        );
+    }
     checkpoint_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut failing = Failing::default();
     match sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE key_id = ''")
