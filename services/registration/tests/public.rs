@@ -483,3 +483,52 @@ async fn rev_5_a_reinstatement_through_one_replica_shows_at_once_on_another() {
         "after the court"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_5_every_answer_of_the_site_carries_the_security_headers_and_a_lost_path_a_page() {
+    let s = spawn_registration(Backend::Sqlite).await;
+    for path in [
+        "/kk/",
+        "/api/v1/registrations/KZREX00219032026001",
+        "/static/style.css",
+        "/nowhere",
+    ] {
+        let raw = rex_testkit::http::get_raw(s.public_addr, path).await;
+        let head = raw[..raw.find("\r\n\r\n").unwrap()].to_ascii_lowercase();
+        for header in [
+            "content-security-policy: default-src 'none'; style-src 'self'",
+            "frame-ancestors 'none'",
+            "x-content-type-options: nosniff",
+            "x-frame-options: deny",
+            "referrer-policy: no-referrer",
+            "cache-control: ",
+        ] {
+            assert!(head.contains(header), "{path} lacks {header}:\n{head}");
+        }
+    }
+    // The stylesheet may be cached; a lookup page is revalidated.
+    let css = rex_testkit::http::get_raw(s.public_addr, "/static/style.css").await;
+    assert!(
+        css.to_ascii_lowercase()
+            .contains("cache-control: public, max-age=3600")
+    );
+    let page = rex_testkit::http::get_raw(s.public_addr, "/ru/").await;
+    assert!(
+        page.to_ascii_lowercase()
+            .contains("cache-control: no-cache")
+    );
+    // A path the site does not have, and a language it does not speak: a page, in its three
+    // languages, leading back to the search.
+    for path in ["/nowhere", "/de/", "/fr/statement"] {
+        let (status, body) = http(s.public_addr, "GET", path, None).await;
+        assert_eq!(status, 404, "{path}");
+        for text in [
+            "Бет табылмады",
+            "Страница не найдена",
+            "Page not found",
+            "href=\"/kk/\"",
+        ] {
+            assert!(body.contains(text), "{path}: {body}");
+        }
+    }
+}

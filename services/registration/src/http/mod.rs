@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -26,6 +26,7 @@ use rex_runtime::convert::date_to_proto;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tonic::Status;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::Registry;
 use crate::grpc::MAX_BULK_ITEMS;
@@ -83,10 +84,59 @@ pub fn router(registry: Registry) -> anyhow::Result<Router> {
             get(statement_form).post(statement_page),
         )
         .route("/{lang}/format", get(format_page))
+        .fallback(not_found)
         .with_state(site)
         // A full batch of statements with their texts is a few MiB.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // What every answer carries: the pages load nothing but the site's own stylesheet, run
+        // no script, are framed by no one, leak no referrer, are not sniffed into another type;
+        // an answer that sets no cache rule is revalidated (a lookup changes with a revocation).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http()))
+}
+
+/// The page for a path the site does not have, in its three languages.
+pub(super) async fn not_found() -> Response {
+    not_found_page()
+}
+
+pub(super) fn not_found_page() -> Response {
+    let body = concat!(
+        "<!doctype html><html lang=\"kk\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        "<title>404</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main>",
+        "<h1 lang=\"kk\">Бет табылмады</h1><p lang=\"kk\"><a href=\"/kk/\">Экспорттаушыны іздеу</a></p>",
+        "<h1 lang=\"ru\">Страница не найдена</h1><p lang=\"ru\"><a href=\"/ru/\">Поиск экспортера</a></p>",
+        "<h1 lang=\"en\">Page not found</h1><p lang=\"en\"><a href=\"/en/\">Look up an exporter</a></p>",
+        "</main></body></html>"
+    );
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 /// Serves the site on `listener` until `shutdown` resolves.

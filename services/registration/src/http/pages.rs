@@ -18,7 +18,7 @@ pub(super) async fn lookup_page(
     Query(query): Query<LookupQuery>,
 ) -> Response {
     if !known_language(&lang) {
-        return StatusCode::NOT_FOUND.into_response();
+        return super::not_found_page();
     }
     let q = query.q.trim().to_ascii_uppercase();
     let as_of = query.as_of.trim();
@@ -159,7 +159,7 @@ pub(super) async fn statement_form(
     Path(lang): Path<String>,
 ) -> Response {
     if !known_language(&lang) {
-        return StatusCode::NOT_FOUND.into_response();
+        return super::not_found_page();
     }
     let form = StatementForm {
         country: "CH".into(),
@@ -184,7 +184,7 @@ pub(super) async fn statement_page(
     Form(form): Form<StatementForm>,
 ) -> Response {
     if !known_language(&lang) {
-        return StatusCode::NOT_FOUND.into_response();
+        return super::not_found_page();
     }
     let input = StatementIn {
         importing_country: form.country.clone(),
@@ -261,7 +261,7 @@ pub(super) async fn format_page(
     Path(lang): Path<String>,
 ) -> Response {
     if !known_language(&lang) {
-        return StatusCode::NOT_FOUND.into_response();
+        return super::not_found_page();
     }
     site.render(
         StatusCode::OK,
