@@ -104,6 +104,9 @@ enum Command {
             default_value = "REX Atameken <rex-noreply@atameken.kz>"
         )]
         smtp_from: String,
+        /// Serve every service's Prometheus metrics on this port (`/metrics`); none: not served.
+        #[arg(long, env = "REX_METRICS_PORT")]
+        metrics_port: Option<u16>,
         /// Seconds between checkpoints of each service's audit trail, sent to the next service
         /// (registration → verification → notification → registration).
         #[arg(long, env = "REX_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
@@ -164,6 +167,7 @@ async fn main() -> anyhow::Result<()> {
         smtp_host,
         smtp_port,
         smtp_from,
+        metrics_port,
         audit_checkpoint_seconds,
     } = command
     else {
@@ -203,6 +207,15 @@ async fn main() -> anyhow::Result<()> {
     let notification_listener = bind(notification_port, "--notification-port").await?;
     let notification_addr = notification_listener.local_addr()?;
     let public_listener = bind(public_port, "--public-port").await?;
+    let metrics_addr = match metrics_port {
+        Some(port) => {
+            let listener = bind(port, "--metrics-port").await?;
+            let addr = listener.local_addr()?;
+            tokio::spawn(rex_runtime::metrics::serve(listener));
+            Some(addr)
+        }
+        None => None,
+    };
     let public_addr = public_listener.local_addr()?;
     let notification_url = format!("http://{notification_addr}");
     let registration_addr = registration_listener.local_addr()?;
@@ -230,6 +243,9 @@ async fn main() -> anyhow::Result<()> {
         "tokens        rex-suite token --data-dir {} --role atameken_officer --sub AP-1 --binding 002",
         data_dir.display()
     );
+    if let Some(addr) = metrics_addr {
+        println!("metrics       http://{addr}/metrics");
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         rex_runtime::server::shutdown_signal().await;

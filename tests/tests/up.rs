@@ -31,6 +31,8 @@ fn up(data: &Path) -> (Child, std::io::Lines<BufReader<ChildStdout>>) {
             "0",
             "--public-port",
             "0",
+            "--metrics-port",
+            "0",
             "--data-dir",
         ])
         .arg(data)
@@ -113,6 +115,21 @@ async fn up_serves_registration_on_loopback_with_sqlite_and_stops_on_sigterm() {
     };
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("KZREXKKKDDMMYYYYNNNN"), "{page}");
+    // The metrics of every service on one port (--metrics-port).
+    let tokens = lines.next().unwrap().unwrap();
+    assert!(tokens.starts_with("tokens "), "{tokens}");
+    let metrics = lines.next().unwrap().unwrap();
+    let metrics_addr: std::net::SocketAddr = metrics
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_start_matches("http://")
+        .trim_end_matches("/metrics")
+        .parse()
+        .unwrap();
+    let scrape = rex_testkit::http::get_raw(metrics_addr, "/metrics").await;
+    assert!(scrape.starts_with("HTTP/1.1 200"), "{scrape}");
+    assert!(scrape.contains("rex_"), "{scrape}");
 
     let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
         .unwrap()
