@@ -344,11 +344,16 @@ pub fn decide(
             )))
         }
         Some(Access::Roles(..)) if !allowed(table, method, caller.as_ref()) => {
-            let role = caller.as_ref().map(|c| c.role.clone());
-            let sub = caller.as_ref().map(|c| c.sub.as_str());
-            tracing::warn!(method, sub, role = ?role, "refused: not allowed by the access table");
+            let role = caller.as_ref().map_or("none", |c| c.role.name());
+            let sub = caller.as_ref().map_or("", |c| c.sub.as_str());
+            tracing::warn!(
+                method,
+                sub,
+                role,
+                "refused: not allowed by the access table"
+            );
             Err(Status::permission_denied(format!(
-                "role {role:?} may not call {method}"
+                "the role {role} may not call {method}"
             )))
         }
         Some(Access::Roles(..)) => Ok(caller),
@@ -724,6 +729,31 @@ mod tests {
             branch: branch.map(str::to_owned),
             country: None,
         }
+    }
+
+    #[test]
+    fn a_refused_role_is_named_by_its_name_not_rust_debug_text() {
+        let (private, public) = generate_keypair().unwrap();
+        let verifier = Verifier::new(&[public], ISSUER, AUDIENCE).unwrap();
+        let token = Minter::from_pem(&private)
+            .unwrap()
+            .mint(
+                "110340517504",
+                Role::EXPORTER,
+                Some("110340517504"),
+                4_102_444_800,
+            )
+            .unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+        const TABLE: AccessTable = crate::access_table! { "rex.t.v1.T",
+            Officers => Access::Roles(&[Role::ATAMEKEN_OFFICER], &[]),
+        };
+        let refused = decide(&verifier, TABLE, "/rex.t.v1.T/Officers", &headers).unwrap_err();
+        assert_eq!(
+            refused.message(),
+            "the role exporter may not call /rex.t.v1.T/Officers"
+        );
     }
 
     #[test]

@@ -94,7 +94,7 @@ fn sha(bytes: &[u8]) -> String {
 pub fn entry(action: &str, subject: &str, request: &[u8], result: &[u8]) -> Entry {
     let ctx = current();
     let (actor, role) = match &ctx.caller {
-        Some(c) => (c.sub.clone(), format!("{:?}", c.role)),
+        Some(c) => (c.sub.clone(), c.role.name().to_owned()),
         None if CALL.try_with(|_| ()).is_ok() => ("anonymous".to_owned(), "none".to_owned()),
         None => ("system".to_owned(), "service".to_owned()),
     };
