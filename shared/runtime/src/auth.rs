@@ -165,6 +165,19 @@ pub const RUNTIME_ACCESS: AccessTable = crate::access_table! { "rex.audit.v1.Aud
     RecordCheckpoint => Access::Roles(&[Role::SERVICE], &["registration", "verification", "notification"]),
 };
 
+/// The services whose methods `table` (and the runtime's own table) lists, by full name.
+pub fn served(table: AccessTable) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (method, _) in table.iter().chain(RUNTIME_ACCESS) {
+        if let Some(name) = method.trim_start_matches('/').split('/').next()
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
 /// The access rule of a method in `table` or the runtime's own, if it has one.
 pub fn access(table: AccessTable, method: &str) -> Option<Access> {
     if OPEN_PREFIXES.iter().any(|p| method.starts_with(p)) {
@@ -429,6 +442,16 @@ where
                 .unwrap_or_default()
                 .to_owned(),
         };
+        // A method this port does not serve: say so, and what it does serve.
+        if access(self.table, &method).is_none() {
+            let status = Status::unimplemented(format!(
+                "{method} is not served on this port; it serves {}",
+                served(self.table).join(", ")
+            ));
+            return Box::pin(async move {
+                Ok(crate::metrics::meter(status.into_http(), method, started))
+            });
+        }
         if let Some(verifier) = &self.verifier {
             match decide(
                 verifier,
