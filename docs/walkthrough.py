@@ -48,8 +48,20 @@ def call(method_name, request):
     metadata = [("authorization", f"Bearer {token}")] if token else []
     response = stub(json_format.ParseDict(request, request_class()), metadata=metadata)
     answer = json_format.MessageToDict(response)
-    print(json.dumps(answer, indent=2, ensure_ascii=False)[:2500])
+    print(json.dumps(shown(answer), indent=2, ensure_ascii=False))
     return answer
+
+
+def shown(value):
+    """The answer as it is worth reading: whole, with file contents given by their size."""
+    if isinstance(value, dict):
+        return {
+            k: (f"<{len(base64.b64decode(v))} bytes>" if k == "content" and isinstance(v, str) else shown(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [shown(v) for v in value]
+    return value
 
 
 def document(kind, name, content):

@@ -284,6 +284,9 @@ async fn readme_walkthrough_runs_with_a_standard_grpc_client() {
         stdout.contains("STATEMENT_REASON_NUMBER_VALID"),
         "statement checked"
     );
+    // Each answer is printed whole (it was cut at 2,500 characters): the submission's due
+    // dates come after the whole application.
+    assert!(stdout.contains("\"registrationDue\": {"), "{stdout}");
     assert!(
         report.contains("intact: 4 entries, every link holds (0 linked before keys)")
             && report.contains("the last covering 4 entries"),
