@@ -315,6 +315,7 @@ async fn main() -> anyhow::Result<()> {
             retry_base: std::time::Duration::from_secs(5),
         },
         poll: std::time::Duration::from_secs(2),
+        organisations: rex_notification::organisations(None)?,
     };
     let notification = rex_notification::serve(
         notification_listener,

@@ -44,6 +44,8 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
             tin: bound(Role::EXPORTER),
             branch: bound(Role::ATAMEKEN_OFFICER),
             country: bound(Role::FOREIGN_CUSTOMS),
+            name: None,
+            position: None,
             role,
         }
     };
@@ -137,6 +139,8 @@ async fn every_rpc_with_every_role_is_allowed_or_denied_as_the_matrix_says() {
                 tin: None,
                 branch: None,
                 country: None,
+                name: None,
+                position: None,
             };
             tokens.minter().sign(&claims).unwrap()
         }),

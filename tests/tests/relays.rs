@@ -46,13 +46,19 @@ async fn reg_8_registration_notice_arrives_by_email_in_russian_and_english(w: Su
     for fact in [
         "Уважаемый экспортер ТОО «Алтын Дән»!",
         &format!("Регистрационный номер: {number}"),
-        "Дата регистрации заявления № 1 (дата, с которой регистрация действительна): 2026-03-19",
-        "Дата присвоения регистрационного номера: 2026-03-20",
+        "Дата регистрации заявления № 1 (дата, с которой регистрация действительна): 19 марта 2026 г.",
+        "Дата присвоения регистрационного номера: 20 марта 2026 г.",
         "Dear exporter Altyn Dan LLP,",
-        "Date the registration number was assigned: 2026-03-20",
+        "Date the registration number was assigned: 20 March 2026",
+        // The letterhead, the outgoing reference and date, the signatory.
+        "Национальная палата предпринимателей Республики Казахстан «Атамекен»",
+        "Директор департамента регистрации экспортёров",
     ] {
         assert!(body.contains(fact), "{fact:?} in\n{body}");
     }
+    // The same letter as HTML, the alternative a mail client shows.
+    let html = m.body_html(0).unwrap();
+    assert!(html.contains("Dear exporter Altyn Dan LLP,"), "{html}");
     let n = w
         .notification
         .wait_for_state(
@@ -65,6 +71,12 @@ async fn reg_8_registration_notice_arrives_by_email_in_russian_and_english(w: Su
         ("REG-8", Some(pdate("2026-03-27")))
     );
     assert!(!n.late, "delivered on 20 March, due 27 March");
+    // The outgoing reference the notice was given, dated the day it was kept, in both texts.
+    assert!(n.reference.starts_with("ATM-2026/"), "{}", n.reference);
+    let reference = format!("Исх. № {} от 20 марта 2026 г.", n.reference);
+    assert!(body.contains(&reference), "{reference:?} in\n{body}");
+    assert!(body.contains(&format!("Our ref. {} of 20 March 2026", n.reference)));
+    assert!(html.contains(&reference), "{html}");
     let states: Vec<i32> = n.history.iter().map(|e| e.state).collect();
     assert_eq!(
         states,

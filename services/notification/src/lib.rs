@@ -14,9 +14,12 @@ pub mod templates;
 pub use grpc::access::ACCESS;
 
 use std::path::PathBuf;
+
+use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rex_domain::Organisations;
 use rex_proto::notification::notification_service_server::NotificationServiceServer;
 use rex_runtime::config::Base;
 use rex_runtime::db::{Db, Migrations};
@@ -43,6 +46,8 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     pub smtp: Smtp,
     pub poll: Duration,
+    /// Who signs the letters (`config/organisations.toml` when not given).
+    pub organisations: Organisations,
 }
 
 impl Default for Settings {
@@ -54,15 +59,28 @@ impl Default for Settings {
             templates_dir: None,
             smtp: Smtp::default(),
             poll: Duration::from_secs(2),
+            organisations: Organisations::shipped(),
         }
     }
+}
+
+/// The organisations' identity from `path`, or the shipped one; a file that cannot be read or
+/// misses a field stops the start, naming the file and the field.
+pub fn organisations(path: Option<&std::path::Path>) -> anyhow::Result<Organisations> {
+    let Some(path) = path else {
+        return Ok(Organisations::shipped());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the organisations file {}", path.display()))?;
+    Organisations::parse(&text).with_context(|| path.display().to_string())
 }
 
 /// Builds the service on its database (running the migrations) with its templates checked.
 pub async fn notices(settings: &Settings) -> anyhow::Result<Notices> {
     let templates = Arc::new(templates::load(settings.templates_dir.as_deref())?);
     let db = Db::connect(&settings.base.database_url, &MIGRATIONS).await?;
-    Ok(Notices::new(db, templates, settings.base.clock.clone()))
+    Ok(Notices::new(db, templates, settings.base.clock.clone())
+        .with_organisations(settings.organisations.clone()))
 }
 
 /// RET-2: removes copies whose 3 years have passed; reports what it removed.

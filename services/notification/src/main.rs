@@ -26,6 +26,10 @@ struct Cli {
     /// A directory of template files that replace the shipped ones.
     #[arg(long, env = "REX_NOTIFICATION_TEMPLATES_DIR")]
     templates_dir: Option<PathBuf>,
+    /// The organisations' letterhead, reference prefix and signatory: a TOML file shaped as
+    /// config/organisations.toml (the shipped demonstration details when not given).
+    #[arg(long, env = "REX_ORGANISATIONS_FILE")]
+    organisations_file: Option<PathBuf>,
     /// SMTP server host.
     #[arg(long, env = "REX_SMTP_HOST", default_value = "127.0.0.1")]
     smtp_host: String,
@@ -70,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings {
         base,
         templates_dir: cli.templates_dir,
+        organisations: rex_notification::organisations(cli.organisations_file.as_deref())?,
         smtp: Smtp {
             host: cli.smtp_host,
             port: cli.smtp_port,

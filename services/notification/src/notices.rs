@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use rex_calendar::Clock;
-use rex_notification_domain::AuditFact;
+use rex_domain::Organisations;
+use rex_notification_domain::{AuditFact, Letter, Notice};
 use rex_runtime::db::Db;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
@@ -24,6 +25,8 @@ pub struct Notices {
     /// How long a sender's claim on an e-mail lasts unless renewed (it is renewed while the
     /// mail server talks): after a crash, how long until another sender takes the e-mail over.
     pub(crate) claim_lease: std::time::Duration,
+    /// Who signs: the letterhead, reference prefix and signatory of each sender.
+    pub(crate) organisations: Arc<Organisations>,
 }
 
 impl Notices {
@@ -35,7 +38,24 @@ impl Notices {
             ops_clock: Arc::new(rex_calendar::SystemClock),
             wake: Arc::new(Notify::new()),
             claim_lease: crate::sender::CLAIM_LEASE,
+            organisations: Arc::new(Organisations::shipped()),
         }
+    }
+
+    /// The same service signing as `organisations` say.
+    pub fn with_organisations(mut self, organisations: Organisations) -> Self {
+        self.organisations = Arc::new(organisations);
+        self
+    }
+
+    /// The notice as its letter says it: dated the day it was kept, in Kazakhstan.
+    pub fn letter(&self, notice: &Notice) -> Letter {
+        let sender = self.organisations.of(notice.kind.sender());
+        let date = notice
+            .created_at
+            .map(rex_calendar::time::local_date)
+            .unwrap_or_else(|| self.clock.today());
+        Letter::new(notice, sender, date)
     }
 
     /// The same service with e-mail claims of `lease` (at least a second: see

@@ -7,15 +7,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use rex_notification_domain::delivery::{
     self, Attempt, AttemptRecord, EmailDecision, RetryPolicy, Sending,
 };
-use rex_notification_domain::{AttemptState, DeliveryState, Event, Notice};
+use rex_notification_domain::{AttemptState, DeliveryState, Event, Letter, Notice};
 
 use crate::notices::{Notices, audit};
 use crate::store;
@@ -110,7 +110,7 @@ fn raw_header(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
 }
 
-fn message(smtp: &Smtp, n: &Notice, sending: &Sending) -> anyhow::Result<Message> {
+fn message(smtp: &Smtp, n: &Notice, letter: &Letter, sending: &Sending) -> anyhow::Result<Message> {
     let from: Mailbox = smtp.from.parse()?;
     let to: Mailbox = n.recipient_email.parse()?;
     // The address alone: a display name may need encoding that a raw header would not get.
@@ -122,8 +122,10 @@ fn message(smtp: &Smtp, n: &Notice, sending: &Sending) -> anyhow::Result<Message
         .message_id(Some(message_id(&n.id)))
         // The first attempt's time: every copy is the same message.
         .date(SystemTime::from(sending.date))
-        .header(ContentType::TEXT_PLAIN)
-        .body(n.body.clone())?;
+        .multipart(MultiPart::alternative_plain_html(
+            letter.text(),
+            letter.html(),
+        ))?;
     if let Some(first) = sending.possible_duplicate_of {
         // RFC 5322 resent fields say this copy was put into the transport again, and when;
         // our own header says it may repeat attempt `first`.
@@ -142,6 +144,8 @@ fn message(smtp: &Smtp, n: &Notice, sending: &Sending) -> anyhow::Result<Message
 #[derive(Debug, Clone)]
 pub struct Claimed {
     pub notice: Notice,
+    /// The notice as its letter says it, which the e-mail carries as text and HTML.
+    pub letter: Letter,
     pub sending: Sending,
     /// Every attempt so far, this one last.
     pub attempts: Vec<AttemptRecord>,
@@ -174,8 +178,10 @@ pub async fn claim(notices: &Notices, id: &str) -> anyhow::Result<Option<Claimed
         started_at: sending.started_at,
         state: AttemptState::Started,
     });
+    let letter = notices.letter(&notice);
     Ok(Some(Claimed {
         notice,
+        letter,
         sending,
         attempts,
     }))
@@ -191,7 +197,7 @@ pub async fn speak(
     transport: &AsyncSmtpTransport<Tokio1Executor>,
     claimed: &Claimed,
 ) -> Attempt {
-    let message = match message(smtp, &claimed.notice, &claimed.sending) {
+    let message = match message(smtp, &claimed.notice, &claimed.letter, &claimed.sending) {
         Ok(m) => m,
         Err(e) => {
             return Attempt::Refused {

@@ -48,7 +48,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             (r.subject.as_str(), r.body.as_str()),
-            ("Due 2026-03-27", "Hurry.")
+            ("Due 27 March 2026", "Hurry.")
         );
         std::fs::write(dir.path().join("deadline_at_risk.en.txt"), "no subject").unwrap();
         assert!(load(Some(dir.path())).is_err());

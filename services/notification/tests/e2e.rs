@@ -244,7 +244,7 @@ async fn deadline_at_risk_reaches_the_officers_inbox() {
         .unwrap();
     assert_eq!(
         n.subject,
-        "Срок шага VER-4 истекает 2026-03-27 — дело MTI-VER-1 / Step VER-4 is due on 2026-03-27 — case MTI-VER-1"
+        "Срок шага VER-4 истекает 27 марта 2026 г. — дело MTI-VER-1 / Step VER-4 is due on 27 March 2026 — case MTI-VER-1"
     );
     let inbox = w.inbox("MTI-7", true).await;
     assert_eq!(inbox.len(), 1);

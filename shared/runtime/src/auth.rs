@@ -118,6 +118,12 @@ pub struct Claims {
     /// Foreign customs: NO or CH.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// The person's name, as documents they sign show it (OpenID Connect's `name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The person's position, as documents they sign show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
 }
 
 /// The authenticated caller of a request, left in its extensions by the check.
@@ -128,6 +134,9 @@ pub struct Caller {
     pub tin: Option<String>,
     pub branch: Option<String>,
     pub country: Option<String>,
+    /// The person's name and position, where the token gives them.
+    pub name: Option<String>,
+    pub position: Option<String>,
 }
 
 /// Who may call an RPC.
@@ -303,12 +312,23 @@ impl Verifier {
                             c.role
                         ));
                     }
+                    for (claim, value) in [("name", &c.name), ("position", &c.position)] {
+                        if value.as_ref().is_some_and(|v| {
+                            v.len() > MAX_SUBJECT_BYTES || v.chars().any(char::is_control)
+                        }) {
+                            return Err(format!(
+                                "the token's {claim} must be at most {MAX_SUBJECT_BYTES} bytes of text"
+                            ));
+                        }
+                    }
                     return Ok(Caller {
                         sub: c.sub,
                         role: c.role,
                         tin: c.tin,
                         branch: c.branch,
                         country: c.country,
+                        name: c.name,
+                        position: c.position,
                     });
                 }
                 Err(e) => last = e.to_string(),
@@ -601,6 +621,8 @@ impl Minter {
             tin: bound(Role::EXPORTER),
             branch: bound(Role::ATAMEKEN_OFFICER),
             country: bound(Role::FOREIGN_CUSTOMS),
+            name: None,
+            position: None,
             role,
         })
     }
@@ -692,6 +714,8 @@ mod tests {
             tin: tin.map(str::to_owned),
             branch: branch.map(str::to_owned),
             country: None,
+            name: None,
+            position: None,
         }
     }
 
@@ -744,6 +768,29 @@ mod tests {
         assert!(verifier.verify(&minter.sign(&fine).unwrap()).is_ok());
     }
 
+    #[test]
+    fn a_tokens_name_and_position_reach_the_caller_within_limits() {
+        let (private, public) = generate_keypair().unwrap();
+        let verifier = Verifier::new(&[public], ISSUER, AUDIENCE).unwrap();
+        let minter = Minter::from_pem(&private).unwrap();
+        let mut c = claims(Role::MINISTRY_OFFICER, "MTI-7", None, None);
+        c.name = Some("Д. Е. Жумабеков".into());
+        c.position = Some("Head, Origin of Goods Division".into());
+        let caller = verifier.verify(&minter.sign(&c).unwrap()).unwrap();
+        assert_eq!(caller.name.as_deref(), Some("Д. Е. Жумабеков"));
+        assert_eq!(
+            caller.position.as_deref(),
+            Some("Head, Origin of Goods Division")
+        );
+        c.position = Some("x".repeat(MAX_SUBJECT_BYTES + 1));
+        let too_long = verifier.verify(&minter.sign(&c).unwrap()).unwrap_err();
+        assert!(too_long.contains("position"), "{too_long}");
+        c.position = None;
+        c.name = Some("A\u{1b}[31m".into());
+        let control = verifier.verify(&minter.sign(&c).unwrap()).unwrap_err();
+        assert!(control.contains("name"), "{control}");
+    }
+
     fn caller(role: Role, sub: &str, branch: Option<&str>) -> Caller {
         Caller {
             sub: sub.into(),
@@ -751,6 +798,8 @@ mod tests {
             tin: None,
             branch: branch.map(str::to_owned),
             country: None,
+            name: None,
+            position: None,
         }
     }
 

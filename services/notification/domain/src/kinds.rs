@@ -216,6 +216,15 @@ impl Language {
         }
     }
 
+    /// The same language as the suite's shared type, which knows how it writes dates.
+    pub const fn common(self) -> rex_domain::Language {
+        match self {
+            Language::Kk => rex_domain::Language::Kk,
+            Language::Ru => rex_domain::Language::Ru,
+            Language::En => rex_domain::Language::En,
+        }
+    }
+
     /// The languages of a notice whose application is in `self`: that language, then English
     /// for the recipients abroad; English alone when English was asked for.
     pub fn with_english(self) -> Vec<Language> {

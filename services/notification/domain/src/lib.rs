@@ -9,14 +9,17 @@ pub mod acknowledge;
 pub mod delivery;
 pub mod error;
 pub mod kinds;
+pub mod letter;
 pub mod notice;
 pub mod render;
 pub mod request;
 pub mod retention;
 pub mod send;
+pub mod words;
 
 pub use error::{FieldError, NotificationError};
 pub use kinds::{AttemptState, Channel, DeliveryState, Language, NoticeKind, UnknownName};
+pub use letter::{Letter, Line};
 pub use notice::{AuditFact, Event, Notice};
 pub use render::{Rendered, Templates};
 pub use request::{SendInput, SendRequest};

@@ -29,6 +29,9 @@ pub struct Notice {
     pub rule_id: String,
     pub subject: String,
     pub body: String,
+    /// The outgoing reference number its letter carries (`ATM-2026/000123`), given when the
+    /// notice is kept; empty on notices kept before references were given.
+    pub reference: String,
     pub state: DeliveryState,
     pub created_at: Option<DateTime<Utc>>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -130,6 +133,7 @@ pub(crate) mod tests {
             rule_id: "REG-8".into(),
             subject: "s".into(),
             body: "b".into(),
+            reference: String::new(),
             state: DeliveryState::Pending,
             created_at: Some(at("2026-03-20T05:00:00Z")),
             sent_at: None,

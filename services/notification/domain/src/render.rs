@@ -9,6 +9,7 @@ use minijinja::{Environment, UndefinedBehavior};
 use crate::error::NotificationError;
 use crate::kinds::{Language, NoticeKind};
 use crate::request::SendInput;
+use crate::words::fact_in_words;
 
 /// The templates shipped with the release. The files stay in the service's `templates/`, where
 /// operators look for the ones they may replace.
@@ -202,8 +203,12 @@ impl Templates {
             missing.sort();
             return Err(RenderError::MissingFacts(missing));
         }
+        let said: BTreeMap<&str, String> = facts
+            .iter()
+            .map(|(name, value)| (name.as_str(), fact_in_words(value, language)))
+            .collect();
         let text = template
-            .render(facts)
+            .render(said)
             .map_err(|e| RenderError::Template(format!("{e:#}")))?;
         let (first, body) = text.split_once('\n').unwrap_or((text.as_str(), ""));
         Ok(Rendered {
@@ -281,7 +286,7 @@ mod tests {
         );
         assert!(
             ru.body
-                .contains("Дата присвоения регистрационного номера: 2026-03-20"),
+                .contains("Дата присвоения регистрационного номера: 20 марта 2026 г."),
             "{}",
             ru.body
         );
@@ -292,7 +297,7 @@ mod tests {
         let en = t
             .render(NoticeKind::RegistrationConfirmed, Language::En, &f)
             .unwrap();
-        assert!(en.body.contains("Date of registration of application No. 1 (the date from which the registration is valid): 2026-03-19"));
+        assert!(en.body.contains("Date of registration of application No. 1 (the date from which the registration is valid): 19 March 2026"));
         for kind in NoticeKind::ALL {
             for lang in Language::ALL {
                 assert!(

@@ -87,6 +87,8 @@ pub fn decide(
         rule_id: input.rule_id,
         subject: text.subject,
         body: text.body,
+        // Numbered when kept: the number comes from the sender's sequence in the store.
+        reference: String::new(),
         state: if inbox {
             DeliveryState::Sent
         } else {

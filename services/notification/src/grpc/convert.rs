@@ -145,5 +145,6 @@ pub(super) async fn notification(
         late: n.is_late(today),
         acknowledged_at: n.acknowledged_at.map(timestamp_to_proto),
         letter_pdf: Vec::new(),
+        reference: n.reference.clone(),
     })
 }

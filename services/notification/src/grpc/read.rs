@@ -24,10 +24,8 @@ pub(super) async fn get_notification(
     let notice = load(&mut conn, &req.notification_id).await?;
     let mut notification = convert::notification(&mut conn, &notice, notices.clock.today()).await?;
     if notice.channel == Channel::Paper {
-        let addressee = format!("{} ({})", notice.recipient, notice.kind);
         notification.letter_pdf =
-            crate::letter::render(&notice.subject, &addressee, &notice.subject, &notice.body)
-                .map_err(Failure::Internal)?;
+            crate::letter::render(&notices.letter(&notice)).map_err(Failure::Internal)?;
     }
     Ok(GetNotificationResponse {
         notification: Some(notification),

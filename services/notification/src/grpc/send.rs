@@ -1,7 +1,9 @@
 //! SendNotification: read the request, render the notice, decide under its key, keep it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use prost::Message;
+use rex_domain::Organisations;
+use rex_notification_domain::letter;
 use rex_notification_domain::send::{self, Accepted, Identity, SendDecision};
 use rex_notification_domain::{Notice, NotificationError};
 use rex_proto::notification::{SendNotificationRequest, SendNotificationResponse};
@@ -30,7 +32,9 @@ pub(super) async fn send_notification(
     let existing = store::by_key(&mut tx, &input.idempotency_key).await?;
     let stored = match send::decide(existing, input, text, identity, now)? {
         SendDecision::Replay(previous) => previous,
-        SendDecision::Accept(accepted) => keep(&mut tx, accepted, now).await?,
+        SendDecision::Accept(accepted) => {
+            keep(&mut tx, &notices.organisations, accepted, now).await?
+        }
     };
     let notification = convert::notification(&mut tx, &stored, notices.clock.today()).await?;
     tx.commit().await?;
@@ -43,14 +47,19 @@ pub(super) async fn send_notification(
 /// Keeps a new notice with its first events and its audit entry.
 async fn keep(
     conn: &mut AnyConnection,
+    organisations: &Organisations,
     accepted: Accepted,
     now: DateTime<Utc>,
 ) -> Result<Notice, Failure> {
     let Accepted {
-        notice,
+        mut notice,
         events,
         audit: fact,
     } = accepted;
+    let prefix = &organisations.of(notice.kind.sender()).reference_prefix;
+    let year = rex_calendar::time::local_date(now).year();
+    let number = store::next_reference(conn, prefix, year).await?;
+    notice.reference = letter::reference(prefix, year, number);
     if let Err(err) = store::insert(conn, &notice, now).await {
         if is_unique_violation(&err) {
             return Err(NotificationError::SentConcurrently.into());
@@ -66,6 +75,7 @@ async fn keep(
         kind = %notice.kind,
         channel = %notice.channel,
         rule = %notice.rule_id,
+        reference = %notice.reference,
         due = %notice.due_on,
         "notice accepted"
     );

@@ -8,7 +8,7 @@ use rex_notification_domain::{AttemptState, Channel, DeliveryState, Event, Notic
 use rex_runtime::convert::instant_to_db;
 use rex_runtime::convert::rows::iso;
 use rex_runtime::db::Lease;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 pub type Result<T> = std::result::Result<T, sqlx::Error>;
 
@@ -83,8 +83,8 @@ pub async fn add_event(conn: &mut AnyConnection, id: &str, event: &Event) -> Res
 pub async fn insert(conn: &mut AnyConnection, n: &Notice, now: DateTime<Utc>) -> Result<()> {
     sqlx::query(
         "INSERT INTO notifications (notification_id, idempotency_key, request_sha256, kind, recipient, recipient_email, channel, \
-         languages, facts, due_on, rule_id, subject, body, state, created_at, sent_at, next_attempt_at, keep_until) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '', $17)",
+         languages, facts, due_on, rule_id, subject, body, state, created_at, sent_at, next_attempt_at, keep_until, reference) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '', $17, $18)",
     )
     .bind(&n.id)
     .bind(&n.idempotency_key)
@@ -103,9 +103,25 @@ pub async fn insert(conn: &mut AnyConnection, n: &Notice, now: DateTime<Utc>) ->
     .bind(instant_to_db(now))
     .bind(n.sent_at.map(instant_to_db))
     .bind(iso(n.keep_until))
+    .bind(&n.reference)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The next outgoing reference number of `prefix` in `year`: 1 for the first. Raised in the
+/// caller's transaction, which holds the row until it ends, so two notices never share one.
+pub async fn next_reference(conn: &mut AnyConnection, prefix: &str, year: i32) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO letter_references (prefix, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (prefix, year) DO UPDATE SET last = letter_references.last + 1 \
+         RETURNING last",
+    )
+    .bind(prefix)
+    .bind(i64::from(year))
+    .fetch_one(conn)
+    .await?;
+    row.try_get("last")
 }
 
 /// Marks a notice delivered (accepted by the mail server, read, or handed over); the first

@@ -69,6 +69,7 @@ pub(super) fn notice(row: &AnyRow) -> Result<Notice> {
         rule_id: row.try_get("rule_id")?,
         subject: row.try_get("subject")?,
         body: row.try_get("body")?,
+        reference: row.try_get("reference")?,
         state: state(row)?,
         created_at: opt_instant(row, "created_at")?,
         sent_at: opt_instant(row, "sent_at")?,

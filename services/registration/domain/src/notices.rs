@@ -43,17 +43,18 @@ fn owed(
 }
 
 impl NoticeOwed {
-    /// Every exporter notice greets the exporter by name; a paper application may lack one.
+    /// Every exporter notice greets the exporter by name, and its letter is addressed to the
+    /// exporter's address (in the form's language); a paper application may lack either.
     pub fn greeting(mut self, data: &RegistrationData) -> Self {
-        let name = data
-            .exporter
-            .as_ref()
-            .and_then(|e| e.name.clone())
-            .unwrap_or_default();
+        let exporter = data.exporter.as_ref();
+        let name = exporter.and_then(|e| e.name.clone()).unwrap_or_default();
+        let address = exporter.and_then(|e| e.address.clone()).unwrap_or_default();
         self.facts
             .insert("exporter_name".into(), name.primary.into());
         self.facts
             .insert("exporter_name_en".into(), name.english.into());
+        self.facts
+            .insert("exporter_address".into(), address.primary.into());
         self
     }
 }
@@ -211,6 +212,29 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn reg_8_the_notice_greets_the_exporter_and_is_addressed_to_its_address() {
+        use crate::form::{BilingualText, Exporter};
+        let text = |primary: &str, english: &str| BilingualText {
+            primary: primary.into(),
+            english: english.into(),
+        };
+        let data = RegistrationData {
+            exporter: Some(Exporter {
+                name: Some(text("ТОО «Алтын Дән»", "Altyn Dan LLP")),
+                address: Some(text("г. Астана, ул. Сыганак, 10", "10 Syganak St, Astana")),
+                country: "KZ".into(),
+                tin: "110340517504".into(),
+            }),
+            ..RegistrationData::default()
+        };
+        let n = registration_confirmed(&shipped(), "N", d("2026-03-19"), d("2026-03-24"))
+            .greeting(&data);
+        assert_eq!(n.facts["exporter_name"], "ТОО «Алтын Дән»");
+        assert_eq!(n.facts["exporter_name_en"], "Altyn Dan LLP");
+        assert_eq!(n.facts["exporter_address"], "г. Астана, ул. Сыганак, 10");
     }
 
     #[test]

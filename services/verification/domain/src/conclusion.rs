@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::case::{Case, DossierDocument};
 use crate::input::ConclusionInput;
 use crate::state::Outcome;
+use rex_domain::Language;
 
 /// The conclusion as the Ministry sends it back to the requesting country (VER-7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,13 +19,21 @@ pub struct Conclusion {
     pub requesting_country: String,
     pub foreign_reference: String,
     pub registration_number: String,
-    pub request_received_on: NaiveDate,
+    /// The exporter as Atameken's dossier names it: English, then the form's language.
+    pub exporter_name: String,
+    /// When the request came, in Kazakhstan's time (RFC 3339 with the offset).
+    pub request_received_at: String,
+    /// The day the 30 working days count from (VER-2): the day received, or the next working
+    /// day when it came on a day off or after hours.
+    pub period_counted_from: NaiveDate,
     pub concluded_on: NaiveDate,
     pub outcome: String,
     pub outcome_text: &'static str,
     pub conclusion: String,
     pub findings: Vec<ConclusionFinding>,
     pub officer_id: String,
+    pub officer_name: String,
+    pub officer_position: String,
 }
 
 /// One finding of the check, as reported.
@@ -92,22 +101,69 @@ impl Conclusion {
 <p>{authority}<br>{basis}</p>\
 <table><tr><th>Case</th><td>{case}</td></tr><tr><th>Requesting country</th><td>{country}</td></tr>\
 <tr><th>Your reference</th><td>{foreign}</td></tr><tr><th>Registration number</th><td>{number}</td></tr>\
-<tr><th>Request received</th><td>{received}</td></tr><tr><th>Concluded</th><td>{concluded}</td></tr></table>\
+<tr><th>Exporter</th><td>{exporter}</td></tr>\
+<tr><th>Request received</th><td>{received}</td></tr><tr><th>Period of 30 working days counted from</th><td>{counted}</td></tr>\
+<tr><th>Concluded</th><td>{concluded}</td></tr></table>\
 <h2>Result</h2><p><strong>{outcome_text}</strong></p><p>{text}</p>\
 <h2>Findings</h2><table><tr><th>Document</th><th>Completeness</th><th>Reliability</th><th>Note</th></tr>{rows}</table>\
-<p>Officer: {officer}</p></body></html>\n",
+<p>{signatory}</p></body></html>\n",
             authority = esc(self.authority),
             basis = esc(self.legal_basis),
             case = esc(&self.case_id),
             country = esc(&self.requesting_country),
             foreign = esc(&self.foreign_reference),
             number = esc(&self.registration_number),
-            received = self.request_received_on,
-            concluded = self.concluded_on,
+            exporter = esc(&self.exporter_name),
+            received = esc(&self.received_in_words()),
+            counted = Language::En.long_date(self.period_counted_from),
+            concluded = Language::En.long_date(self.concluded_on),
             outcome_text = esc(self.outcome_text),
             text = esc(&self.conclusion),
-            officer = esc(&self.officer_id),
+            signatory = self.signatory_html(&esc),
         )
+    }
+
+    /// "28 November 2026, 14:05 Astana time (UTC+05:00)".
+    fn received_in_words(&self) -> String {
+        match chrono::DateTime::parse_from_rfc3339(&self.request_received_at) {
+            Ok(at) => format!(
+                "{}, {} Astana time (UTC{})",
+                Language::En.long_date(at.date_naive()),
+                at.format("%H:%M"),
+                at.format("%:z")
+            ),
+            Err(_) => self.request_received_at.clone(),
+        }
+    }
+
+    /// The officer by position and name, their id beside; the id alone when the token named
+    /// no one.
+    fn signatory_html(&self, esc: &dyn Fn(&str) -> String) -> String {
+        let named: Vec<&str> = [self.officer_position.as_str(), self.officer_name.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        if named.is_empty() {
+            format!("Officer: {}", esc(&self.officer_id))
+        } else {
+            format!(
+                "{}<br>(officer {})",
+                esc(&named.join(", ")),
+                esc(&self.officer_id)
+            )
+        }
+    }
+}
+
+/// The exporter's name for the conclusion: the English name, the form's beside it.
+pub fn exporter_in_words(english: &str, primary: &str) -> Option<String> {
+    let (english, primary) = (english.trim(), primary.trim());
+    match (english.is_empty(), primary.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(english.to_owned()),
+        (true, false) => Some(primary.to_owned()),
+        (false, false) if english == primary => Some(english.to_owned()),
+        (false, false) => Some(format!("{english} ({primary})")),
     }
 }
 
@@ -137,7 +193,15 @@ impl Conclusion {
             requesting_country: case.requesting_country.name().to_owned(),
             foreign_reference: case.foreign_reference.clone(),
             registration_number: case.registration_number.clone(),
-            request_received_on: case.received_on,
+            exporter_name: input
+                .exporter_name
+                .clone()
+                .unwrap_or_else(|| "not known: Atameken's dossier did not come (VER-5)".to_owned()),
+            request_received_at: case
+                .received_at
+                .with_timezone(&rex_calendar::time::TIME_ZONE)
+                .to_rfc3339(),
+            period_counted_from: case.received_on,
             concluded_on: today,
             outcome: input.outcome.as_str().to_owned(),
             outcome_text: outcome_text(input.outcome),
@@ -153,6 +217,8 @@ impl Conclusion {
                 })
                 .collect(),
             officer_id: input.officer_id.as_str().to_owned(),
+            officer_name: input.signatory.name.clone(),
+            officer_position: input.signatory.position.clone(),
         }
     }
 }

@@ -246,6 +246,17 @@ pub struct ConclusionInput {
     pub outcome: Outcome,
     pub text: String,
     pub officer_id: OfficerId,
+    /// The officer's name and position, as their token gives them (none from a service).
+    pub signatory: Signatory,
+    /// The exporter as Atameken's dossier names it; none when no dossier came (VER-5).
+    pub exporter_name: Option<String>,
+}
+
+/// Who signs a conclusion, as the caller's token names them; empty where it does not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signatory {
+    pub name: String,
+    pub position: String,
 }
 
 impl ConclusionInput {
@@ -275,6 +286,8 @@ impl ConclusionInput {
                 outcome,
                 text,
                 officer_id,
+                signatory: Signatory::default(),
+                exporter_name: None,
             }),
             _ => Err(VerificationError::Invalid(problems)),
         }

@@ -13,7 +13,7 @@ mod state;
 mod timeline;
 
 pub use case::{Case, DossierDocument, Finding};
-pub use conclusion::{Conclusion, ConclusionFinding, outcome_text};
+pub use conclusion::{Conclusion, ConclusionFinding, exporter_in_words, outcome_text};
 pub use deadlines::{Alert, StepAlert, WARN_WITHIN_WORKING_DAYS, alerts, matches_deadline_filter};
 pub use decide::{
     CheckRecorded, Concluded, DossierRequest, Opened, RevocationRequest, check_before_dossier,
@@ -21,6 +21,8 @@ pub use decide::{
     decide_request_revocation,
 };
 pub use error::{ErrorKind, Malformed, VerificationError};
-pub use input::{CheckInput, ConclusionInput, NewCase, OfficerId, OpenCaseFields, RevocationInput};
+pub use input::{
+    CheckInput, ConclusionInput, NewCase, OfficerId, OpenCaseFields, RevocationInput, Signatory,
+};
 pub use state::{CaseStatus, Country, Outcome, RevocationGround, UnknownName};
 pub use timeline::{CaseDates, CaseStep, Periods, Timeline, timeline};

@@ -5,7 +5,9 @@ use super::case_id_of;
 use rex_proto::verification::{IssueConclusionRequest, IssueConclusionResponse};
 use rex_runtime::idempotency;
 use rex_runtime::status::from_db;
-use rex_verification_domain::{ConclusionInput, decide_issue_conclusion};
+use rex_verification_domain::{
+    ConclusionInput, Signatory, decide_issue_conclusion, exporter_in_words,
+};
 use tonic::Status;
 
 use super::Refusal;
@@ -19,9 +21,13 @@ impl Ministry {
         &self,
         req: IssueConclusionRequest,
         officer: String,
+        signatory: Signatory,
     ) -> Result<IssueConclusionResponse, Status> {
         let outcome = wire::outcome_from_proto(req.outcome);
-        let input = ConclusionInput::parse(outcome, &req.text, &officer).map_err(Refusal)?;
+        let input = ConclusionInput {
+            signatory,
+            ..ConclusionInput::parse(outcome, &req.text, &officer).map_err(Refusal)?
+        };
         idempotency::run(
             &self.db,
             self.clock.now(),
@@ -41,7 +47,19 @@ impl Ministry {
         input: ConclusionInput,
     ) -> Result<IssueConclusionResponse, Status> {
         let row = Self::load(tx, case_id).await?;
-        let documents = wire::dossier_documents(dossier(&row)?.as_ref());
+        let dossier = dossier(&row)?;
+        let documents = wire::dossier_documents(dossier.as_ref());
+        let exporter = dossier
+            .as_ref()
+            .and_then(|d| d.registration.as_ref())
+            .and_then(|r| r.data.as_ref())
+            .and_then(|data| data.exporter.as_ref())
+            .and_then(|e| e.name.as_ref())
+            .and_then(|name| exporter_in_words(&name.english, &name.primary));
+        let input = ConclusionInput {
+            exporter_name: exporter,
+            ..input
+        };
         let concluded =
             decide_issue_conclusion(&row.case, &documents, input, self.today()).map_err(Refusal)?;
         let case_id = &row.case.case_id;

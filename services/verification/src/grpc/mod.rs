@@ -16,6 +16,7 @@ use std::time::Duration;
 use rex_proto::verification::verification_service_server::VerificationService;
 use rex_proto::verification::*;
 use rex_runtime::status::from_db;
+use rex_verification_domain::Signatory;
 use tonic::{Request, Response, Status};
 
 use crate::ministry::Ministry;
@@ -177,8 +178,18 @@ impl VerificationService for Ministry {
         request: Request<IssueConclusionRequest>,
     ) -> Reply<IssueConclusionResponse> {
         let officer = acting_officer(&request, &request.get_ref().officer_id)?;
+        // The officer signs by the name and position their own token gives; a service acting
+        // for them passes only the id.
+        let signatory = rex_runtime::auth::caller(&request)
+            .filter(|caller| caller.sub == officer)
+            .map(|caller| Signatory {
+                name: caller.name.unwrap_or_default(),
+                position: caller.position.unwrap_or_default(),
+            })
+            .unwrap_or_default();
         Ok(Response::new(
-            self.conclude(request.into_inner(), officer).await?,
+            self.conclude(request.into_inner(), officer, signatory)
+                .await?,
         ))
     }
 

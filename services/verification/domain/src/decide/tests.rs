@@ -228,7 +228,7 @@ fn ver_7_the_conclusion_states_the_results_of_the_check() {
         ("ACTIVITY_CEASED", "the Kingdom of Norway")
     );
     assert_eq!(
-        (c.request_received_on, c.concluded_on),
+        (c.period_counted_from, c.concluded_on),
         (case.received_on, d("2026-03-30"))
     );
     assert!(c.outcome_text.contains("ceased its activity"));
@@ -294,4 +294,53 @@ fn ver_8_revoked_on_the_day_the_appeal_was_sent_once_atameken_answered() {
         };
         assert_eq!(case.revoked_on(), revoked_on, "{status}");
     }
+}
+
+#[test]
+fn ver_7_the_conclusion_labels_the_moment_received_the_day_counted_from_and_who_signs() {
+    // Received on Saturday 28 November 2026 at 15:30 in Astana; counted from Monday.
+    let received_at = DateTime::parse_from_rfc3339("2026-11-28T10:30:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let case = Case {
+        received_at,
+        received_on: d("2026-11-30"),
+        ..Case::fixture(CaseStatus::Checked)
+    };
+    let input = ConclusionInput {
+        signatory: crate::input::Signatory {
+            name: "D. Ye. Zhumabekov".into(),
+            position: "Head, Origin of Goods Division".into(),
+        },
+        exporter_name: crate::conclusion::exporter_in_words("Altyn Dan LLP", "ТОО «Алтын Дән»"),
+        ..conclusion_input(Outcome::RegistrationConfirmed)
+    };
+    let concluded = decide_issue_conclusion(&case, &dossier(), input, d("2026-12-14")).unwrap();
+    let c = &concluded.conclusion;
+    assert_eq!(c.request_received_at, "2026-11-28T15:30:00+05:00");
+    assert_eq!(c.period_counted_from, d("2026-11-30"));
+    let html = c.to_html();
+    for expected in [
+        "<th>Request received</th><td>28 November 2026, 15:30 Astana time (UTC+05:00)</td>",
+        "<th>Period of 30 working days counted from</th><td>30 November 2026</td>",
+        "<th>Concluded</th><td>14 December 2026</td>",
+        "<th>Exporter</th><td>Altyn Dan LLP (ТОО «Алтын Дән»)</td>",
+        "Head, Origin of Goods Division, D. Ye. Zhumabekov<br>(officer MTI-7)",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?} in {html}");
+    }
+}
+
+#[test]
+fn ver_7_without_a_dossier_or_a_named_officer_the_conclusion_says_so() {
+    let case = Case::fixture(CaseStatus::Checked);
+    let input = conclusion_input(Outcome::RegistrationConfirmed);
+    let concluded = decide_issue_conclusion(&case, &[], input, d("2026-03-30")).unwrap();
+    let html = concluded.conclusion.to_html();
+    assert!(
+        html.contains("not known: Atameken&#39;s dossier did not come")
+            || html.contains("not known: Atameken's dossier did not come"),
+        "{html}"
+    );
+    assert!(html.contains("<p>Officer: MTI-7</p>"), "{html}");
 }
