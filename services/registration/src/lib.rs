@@ -50,6 +50,8 @@ pub struct Options {
     pub public_listen: Option<std::net::SocketAddr>,
     /// The periods of Order 244-NK from the procedure catalogue; none: the shipped catalogue's.
     pub periods: Option<Arc<Periods>>,
+    /// Who runs the public site (its identity and contacts: `organisations.atameken`).
+    pub organisations: Arc<rex_domain::Organisations>,
 }
 
 impl Options {
@@ -62,8 +64,25 @@ impl Options {
             lookup_cache_mb: None,
             public_listen: None,
             periods: None,
+            organisations: Arc::new(rex_domain::Organisations::shipped()),
         }
     }
+}
+
+/// The organisations' details from `file` (as `config/organisations.toml`), checked; none: the
+/// shipped demonstration details. An unreadable or incomplete file is refused, so that the
+/// service does not start with it.
+pub fn read_organisations(
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<Arc<rex_domain::Organisations>> {
+    let Some(file) = file else {
+        return Ok(Arc::new(rex_domain::Organisations::shipped()));
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    rex_domain::Organisations::parse(&text)
+        .map(Arc::new)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
 /// The lookup cache's default size: about a million and a half published records (a record
@@ -160,12 +179,13 @@ pub async fn serve_with_public(
     let public = match public_listener {
         Some(listener) => {
             let registry = registry.clone();
+            let organisations = options.organisations.clone();
             let mut stopped = public_stopped;
             Some(tokio::spawn(async move {
                 let stop = async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 };
-                if let Err(err) = http::serve(listener, registry, stop).await {
+                if let Err(err) = http::serve(listener, registry, organisations, stop).await {
                     tracing::error!(error = format!("{err:#}"), "public site stopped");
                 }
             }))

@@ -33,6 +33,10 @@ struct Cli {
     /// other's writes before every answer.
     #[arg(long, env = "REX_LOOKUP_CACHE_MB")]
     lookup_cache_mb: Option<u64>,
+    /// The organisations' names, addresses and contacts the public site shows (TOML, as
+    /// config/organisations.toml); none: the shipped demonstration details.
+    #[arg(long, env = "REX_ORGANISATIONS_FILE")]
+    organisations_file: Option<PathBuf>,
     /// Address to serve the gRPC API on (with no command, as with `serve`).
     #[arg(
         long,
@@ -68,7 +72,14 @@ async fn main() -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)
             .context("procedure catalogue")?,
     );
+    let organisations = rex_registration::read_organisations(cli.organisations_file.as_deref())?;
     // Security settings are checked before any port is bound.
+    if matches!(cli.command, None | Some(Command::Serve)) {
+        let served: Vec<SocketAddr> = std::iter::once(cli.listen)
+            .chain(cli.public_listen)
+            .collect();
+        cli.common.security.check_exposure(&served)?;
+    }
     let base = cli.common.base("registration")?;
     cli.common.security.start_metrics().await?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -82,6 +93,7 @@ async fn main() -> anyhow::Result<()> {
                 lookup_cache_mb: cli.lookup_cache_mb,
                 public_listen: cli.public_listen,
                 periods: Some(periods),
+                organisations,
                 ..rex_registration::Options::new(base, calendar)
             };
             rex_registration::serve(listener, options, rex_runtime::server::shutdown_signal()).await

@@ -37,6 +37,8 @@ async fn browser_checks(part: &str, steps: usize) {
         unknown,
         shots.display().to_string(),
         part.to_owned(),
+        // A consenting exporter's BIN, for the search by BIN.
+        tin(0),
     ];
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)
@@ -67,4 +69,19 @@ async fn reg_5_public_lookup_pages_work_in_a_real_browser() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reg_12_statement_page_works_in_a_real_browser() {
     browser_checks("statement", 2).await;
+}
+
+/// The Kazakh and Russian pages, with a malformed number, a revoked one, a search by BIN, a
+/// statement with findings and a form with mistakes, and the about, help and privacy pages,
+/// show no Latin-script word but numbers and codes (the rule is in public_pages.py).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kazakh_and_russian_pages_show_no_latin_words_but_numbers_and_codes() {
+    browser_checks("language", 8).await;
+}
+
+/// Every page arrives in the browser with the security headers, and the browser enforces the
+/// Content-Security-Policy: an injected inline style or script does nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_arrive_with_the_security_headers_in_a_real_browser() {
+    browser_checks("headers", 1).await;
 }

@@ -120,3 +120,40 @@ fn the_listen_address_is_read_from_the_environment_without_a_command() {
         "{stderr}"
     );
 }
+
+/// The organisations' details (who runs the public site) come from a file: one with a field
+/// left empty, or one that cannot be read, stops the service before it starts.
+#[test]
+fn an_incomplete_organisations_file_is_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let incomplete = rex_domain::organisation::SHIPPED.replacen(
+        "phone = \"+7 7172 91 93 00\"",
+        "phone = \" \"",
+        1,
+    );
+    std::fs::write(d.join("organisations.toml"), incomplete).unwrap();
+    let database = (
+        "REX_REGISTRATION_DATABASE_URL",
+        format!("sqlite://{}/r.db", d.display()),
+    );
+    let out = run(
+        d,
+        &["--organisations-file", "organisations.toml", "migrate"],
+        std::slice::from_ref(&database),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("atameken.phone must not be empty"),
+        "{stderr}"
+    );
+    let out = run(
+        d,
+        &["migrate"],
+        &[database, ("REX_ORGANISATIONS_FILE", "missing.toml".into())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("cannot read missing.toml"), "{stderr}");
+}

@@ -306,7 +306,7 @@ async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: RegistrationSer
     assert_eq!(status, 200);
     assert!(html.contains("<html lang=\"kk\">"));
     assert!(html.contains("Күші жойылған"), "the Kazakh status");
-    assert!(html.contains("2026-06-10"));
+    assert!(html.contains("10 маусым 2026 ж."), "the date in Kazakh");
     let (_, html) = page(&format!("/ru/?q={valid}")).await;
     assert!(html.contains("Действителен") && html.contains("Altyn Dan LLP"));
     let (status, html) = page("/en/?q=KZREX001010120269999").await;
@@ -326,7 +326,8 @@ async fn reg_5_pages_answer_in_kazakh_russian_and_english(mut s: RegistrationSer
     let (status, html) = page(&format!("/en/?q={valid}&as_of=2026-13-45")).await;
     assert_eq!(status, 400);
     assert!(
-        html.contains("as_of") && !html.contains("A number is KZREX, the branch code"),
+        html.contains("Give the date as day, month and year")
+            && !html.contains("A number is KZREX, the branch code"),
         "{html}"
     );
     let (status, _) = page("/de/").await;
@@ -358,6 +359,7 @@ async fn reg_5_an_unreachable_registry_is_not_an_unknown_number() {
     tokio::spawn(rex_registration::http::serve(
         listener,
         registry,
+        std::sync::Arc::new(rex_domain::Organisations::shipped()),
         std::future::pending(),
     ));
     let number = "KZREX001010120260001";
@@ -531,4 +533,172 @@ async fn reg_5_every_answer_of_the_site_carries_the_security_headers_and_a_lost_
             assert!(body.contains(text), "{path}: {body}");
         }
     }
+}
+
+/// The search by BIN shows each registration with its status and dates in the page's words and
+/// the exporter's name; an exporter that did not consent is not found, and neither its name nor
+/// its number appears.
+async fn reg_5_bin_search_shows_name_only_with_consent(mut s: RegistrationService) {
+    let (valid, unpublished, revoked) = s.public_registry().await;
+    let page = async |path: &str| http(s.public_addr, "GET", path, None).await;
+    let (status, html) = page(&format!("/kk/?q={}", tin(0))).await;
+    assert_eq!(status, 200);
+    for shown in [
+        valid.as_str(),
+        "Жарамды",
+        "19 наурыз 2026 ж.",
+        "ТОО «Алтын Дән»",
+    ] {
+        assert!(html.contains(shown), "{shown} missing:\n{html}");
+    }
+    let (_, html) = page(&format!("/ru/?q={}", tin(2))).await;
+    for shown in [
+        revoked.as_str(),
+        "Отозван",
+        "10 июня 2026 г.",
+        "Ферросплав Восток",
+    ] {
+        assert!(html.contains(shown), "{shown} missing:\n{html}");
+    }
+    for lang in ["kk", "ru", "en"] {
+        let (status, html) = page(&format!("/{lang}/?q={}", tin(1))).await;
+        assert_eq!(status, 200);
+        for hidden in [unpublished.as_str(), "Каспий Балық", "Caspian Balyk"] {
+            assert!(!html.contains(hidden), "{lang}: {hidden} shown:\n{html}");
+        }
+    }
+    // A BIN that cannot be one is told in the page's words, without the API's English.
+    let (status, html) = page("/kk/?q=110340517505").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("бақылау цифры"), "{html}");
+    assert!(
+        !html.contains("check digit") && !html.contains("REG-"),
+        "{html}"
+    );
+}
+on_both_backends!(spawn_registration => reg_5_bin_search_shows_name_only_with_consent);
+
+/// What a person sees of a refusal or a finding is in the page's language, by its kind, with
+/// the number as typed and no rule ID or API text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reg_7_a_malformed_number_and_a_statements_findings_are_told_in_the_pages_language() {
+    let mut s = spawn_registration(Backend::Sqlite).await;
+    let (_, _, revoked) = s.public_registry().await;
+    let (status, html) = http(s.public_addr, "GET", "/kk/?q=KZREX12345", None).await;
+    assert_eq!(status, 400);
+    assert!(
+        html.contains("«KZREX12345» — тіркеу нөмірі 20 таңбадан тұруы керек, мұнда 10 таңба."),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/kk/help#number\""), "the legal basis");
+    let text = format!(
+        "The exporter {revoked} declares that these products are of Kazakhstan preferential origin according to rules of origin of the Generalized System of Preferences of the Kingdom of Norway."
+    );
+    let form = serde_urlencoded::to_string([
+        ("statement_text", text.as_str()),
+        ("country", "CH"),
+        ("statement_date", "2026-06-20"),
+        ("amount", "20000"),
+        ("currency", "CHF"),
+    ])
+    .unwrap();
+    let (status, html) = http_typed(
+        s.public_addr,
+        "POST",
+        "/ru/statement",
+        "application/x-www-form-urlencoded",
+        Some(&form),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for said in [
+        "В тексте названа схема ВСП страны: Норвегия, а страна ввоза — Швейцария.",
+        "В тексте не указан критерий происхождения",
+        &format!("Номер {revoked} отозван 10 июня 2026 г., а заявление датировано 20 июня 2026 г."),
+    ] {
+        assert!(html.contains(said), "{said} missing:\n{html}");
+    }
+    // A form with mistakes: each told by its kind, linked to its field.
+    let form = "statement_text=&country=XX&statement_date=&amount=12%2C5&currency=EURO";
+    let (status, html) = http_typed(
+        s.public_addr,
+        "POST",
+        "/kk/statement",
+        "application/x-www-form-urlencoded",
+        Some(form),
+    )
+    .await;
+    assert_eq!(status, 400);
+    for said in [
+        "href=\"#country\">Импорттаушы елді таңдаңыз",
+        "href=\"#currency\">«EURO» — валюта",
+        "href=\"#amount\">«12,5» — құнды цифрлармен",
+        "href=\"#statement_date\">Күнді күн, ай және жыл",
+    ] {
+        assert!(html.contains(said), "{said} missing:\n{html}");
+    }
+    for page in [html.as_str()] {
+        for api in ["REG-", "REV-", "must be", "(REG", "value.amount"] {
+            assert!(!page.contains(api), "{api} shown:\n{page}");
+        }
+    }
+}
+
+/// The site's identity and contacts come from the organisations' configuration, on its own
+/// page and at the foot of every page, with the help and privacy pages linked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identity_pages_show_the_configured_organisation() {
+    let configured = rex_domain::organisation::SHIPPED
+        .replacen(
+            "kk = \"Қазақстан Республикасының «Атамекен» ұлттық кәсіпкерлер палатасы\"",
+            "kk = \"Сынақ палатасы\"",
+            1,
+        )
+        .replacen("rex@atameken.kz", "help@example.kz", 1);
+    let organisations = std::sync::Arc::new(rex_domain::Organisations::parse(&configured).unwrap());
+    rex_runtime::telemetry::init();
+    let database = Database::fresh(Backend::Sqlite, "registration").await;
+    let s = RegistrationService::spawn(database, rex_testkit::test_clock(), |o| {
+        o.organisations = organisations;
+    })
+    .await;
+    let (status, html) = http(s.public_addr, "GET", "/kk/about", None).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Сынақ палатасы") && html.contains("help@example.kz"),
+        "{html}"
+    );
+    for path in [
+        "/kk/",
+        "/ru/statement",
+        "/en/format",
+        "/kk/help",
+        "/ru/privacy",
+        "/en/about",
+    ] {
+        let (status, html) = http(s.public_addr, "GET", path, None).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            html.contains("mailto:help@example.kz"),
+            "{path}: the contact"
+        );
+        let lang = &path[1..3];
+        for link in ["about", "help", "privacy"] {
+            assert!(
+                html.contains(&format!("href=\"/{lang}/{link}\"")),
+                "{path} does not link {link}"
+            );
+        }
+    }
+    let (_, html) = http(s.public_addr, "GET", "/ru/about", None).await;
+    assert!(
+        html.contains("Национальная палата предпринимателей"),
+        "the Russian name"
+    );
+    let (_, html) = http(s.public_addr, "GET", "/en/privacy", None).await;
+    assert!(
+        html.contains("are not stored")
+            && html.contains("Without consent: only the registration number"),
+        "{html}"
+    );
 }

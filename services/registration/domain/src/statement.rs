@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use regex::Regex;
-use rex_domain::RegistrationNumber;
+use rex_domain::{NumberError, RegistrationNumber};
 use rust_decimal::Decimal;
 
 /// An importing country of the orders.
@@ -103,11 +103,94 @@ pub enum Reason {
     OriginCountryMissing,
 }
 
+/// What a finding says, with the facts it names, so that each reader can be told in its own
+/// words: the API's English message is its `Display` (naming the rule), the public pages say it
+/// in their language from the same facts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Detail {
+    /// The value does not exceed the threshold: no number is needed (`number_given`: one was
+    /// given all the same, and checked).
+    #[error("the consignment's value {value} {currency} does not exceed {threshold} {currency}: {} (REG-12)", if *.number_given { "a number was not required" } else { "no registration number is needed" })]
+    BelowThreshold {
+        value: Decimal,
+        threshold: Decimal,
+        currency: &'static str,
+        number_given: bool,
+    },
+    #[error(
+        "the consignment's value {value} {currency} exceeds {threshold} {currency}: the statement must carry the exporter's REX registration number (REG-12)"
+    )]
+    NumberRequired {
+        value: Decimal,
+        threshold: Decimal,
+        currency: &'static str,
+    },
+    #[error("{0} is not in Kazakhstan's registry of exporters (REG-7)")]
+    UnknownNumber(RegistrationNumber),
+    #[error("{0} (REG-7)")]
+    MalformedNumber(NumberError),
+    #[error("{number} is valid from {valid_from}; the statement is dated {statement_date} (REG-6)")]
+    NotYetValid {
+        number: RegistrationNumber,
+        valid_from: NaiveDate,
+        statement_date: NaiveDate,
+    },
+    #[error(
+        "{number} was revoked on {revoked_on}; the statement is dated {statement_date} (REV-1)"
+    )]
+    Revoked {
+        number: RegistrationNumber,
+        revoked_on: NaiveDate,
+        statement_date: NaiveDate,
+    },
+    #[error("{number} is valid on {statement_date} (REG-11)")]
+    NumberValid {
+        number: RegistrationNumber,
+        statement_date: NaiveDate,
+    },
+    /// Both come from outside and may be of any length: a reader quotes them (found by
+    /// fuzzing).
+    #[error("the text names {} but registration_number is {} (REG-12)", rex_domain::quote(.in_text), rex_domain::quote(.given))]
+    NumberMismatch { in_text: String, given: String },
+    #[error(
+        "the text names the GSP of {named:?}, but the goods are imported into {importing:?} (REG-12)"
+    )]
+    CountryMismatch { named: Country, importing: Country },
+    #[error(
+        "the text gives no origin criterion: \"P\" (wholly obtained) or \"W\" with the HS code (REG-12, annex 2)"
+    )]
+    OriginCriterionMissing,
+    #[error(
+        "the text does not declare the products of Kazakhstan preferential origin (REG-12, annex 2)"
+    )]
+    OriginCountryMissing,
+}
+
+impl Detail {
+    pub fn reason(&self) -> Reason {
+        match self {
+            Detail::BelowThreshold { .. } => Reason::BelowThreshold,
+            Detail::NumberRequired { .. } => Reason::NumberRequired,
+            Detail::UnknownNumber(_) => Reason::UnknownNumber,
+            Detail::MalformedNumber(_) => Reason::MalformedNumber,
+            Detail::NotYetValid { .. } => Reason::NotYetValid,
+            Detail::Revoked { .. } => Reason::Revoked,
+            Detail::NumberValid { .. } => Reason::NumberValid,
+            Detail::NumberMismatch { .. } => Reason::NumberMismatch,
+            Detail::CountryMismatch { .. } => Reason::CountryMismatch,
+            Detail::OriginCriterionMissing => Reason::OriginCriterionMissing,
+            Detail::OriginCountryMissing => Reason::OriginCountryMissing,
+        }
+    }
+}
+
 /// One finding on a statement; an invalidating one makes the statement invalid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementFinding {
     pub reason: Reason,
+    /// The English message, naming the rule (what the API answers).
     pub message: String,
+    pub detail: Detail,
     pub invalidates: bool,
 }
 
@@ -120,7 +203,7 @@ pub enum NumberOnDate {
         valid_from: NaiveDate,
     },
     Revoked {
-        revoked_on: String,
+        revoked_on: NaiveDate,
     },
     Valid,
 }
@@ -138,10 +221,11 @@ pub struct StatementCheck {
 }
 
 impl StatementCheck {
-    fn add(&mut self, reason: Reason, message: String, invalidates: bool) {
+    fn add(&mut self, detail: Detail, invalidates: bool) {
         self.findings.push(StatementFinding {
-            reason,
-            message,
+            reason: detail.reason(),
+            message: detail.to_string(),
+            detail,
             invalidates,
         });
     }
@@ -173,18 +257,18 @@ impl StatementCheck {
                 && named != country
             {
                 check.add(
-                    Reason::CountryMismatch,
-                    format!(
-                        "the text names the GSP of {named:?}, but the goods are imported into {country:?} (REG-12)"
-                    ),
+                    Detail::CountryMismatch {
+                        named,
+                        importing: country,
+                    },
                     true,
                 );
             }
             if p.criterion.is_none() {
-                check.add(Reason::OriginCriterionMissing, "the text gives no origin criterion: \"P\" (wholly obtained) or \"W\" with the HS code (REG-12, annex 2)".into(), true);
+                check.add(Detail::OriginCriterionMissing, true);
             }
             if !p.kazakhstan_origin {
-                check.add(Reason::OriginCountryMissing, "the text does not declare the products of Kazakhstan preferential origin (REG-12, annex 2)".into(), true);
+                check.add(Detail::OriginCountryMissing, true);
             }
         }
         let given = given_number.trim();
@@ -193,13 +277,10 @@ impl StatementCheck {
             && text_number != given
         {
             check.add(
-                Reason::NumberMismatch,
-                // Quoted: both come from outside and may be of any length (found by fuzzing).
-                format!(
-                    "the text names {} but registration_number is {} (REG-12)",
-                    rex_domain::quote(text_number),
-                    rex_domain::quote(given)
-                ),
+                Detail::NumberMismatch {
+                    in_text: text_number.to_owned(),
+                    given: given.to_owned(),
+                },
                 true,
             );
         }
@@ -213,26 +294,29 @@ impl StatementCheck {
         if number_text.is_empty() {
             if check.needs {
                 check.add(
-                    Reason::NumberRequired,
-                    format!(
-                        "the consignment's value {converted} {currency} exceeds {threshold} {currency}: the statement must carry the exporter's REX registration number (REG-12)"
-                    ),
+                    Detail::NumberRequired {
+                        value: converted,
+                        threshold,
+                        currency,
+                    },
                     true,
                 );
             } else {
                 check.add(
-                    Reason::BelowThreshold,
-                    format!(
-                        "the consignment's value {converted} {currency} does not exceed {threshold} {currency}: no registration number is needed (REG-12)"
-                    ),
+                    Detail::BelowThreshold {
+                        value: converted,
+                        threshold,
+                        currency,
+                        number_given: false,
+                    },
                     false,
                 );
             }
             return (check, None);
         }
-        match crate::number::read(&number_text) {
+        match number_text.trim().parse::<RegistrationNumber>() {
             Err(e) => {
-                check.add(Reason::MalformedNumber, e, true);
+                check.add(Detail::MalformedNumber(e), true);
                 (check, None)
             }
             Ok(number) => (check, Some(number)),
@@ -242,46 +326,226 @@ impl StatementCheck {
     /// Concludes with what the registry says of `number` on the statement's date (REG-6,
     /// REV-1, REG-11), and notes when a number was not required.
     pub fn conclude(mut self, number: &RegistrationNumber, on_date: NumberOnDate) -> Self {
-        let date = self.statement_date;
+        let statement_date = self.statement_date;
+        let number = *number;
         match on_date {
-            NumberOnDate::Unknown => self.add(
-                Reason::UnknownNumber,
-                format!("{number} is not in Kazakhstan's registry of exporters (REG-7)"),
-                true,
-            ),
+            NumberOnDate::Unknown => self.add(Detail::UnknownNumber(number), true),
             NumberOnDate::NotYetValid { valid_from } => self.add(
-                Reason::NotYetValid,
-                format!(
-                    "{number} is valid from {valid_from}; the statement is dated {date} (REG-6)"
-                ),
+                Detail::NotYetValid {
+                    number,
+                    valid_from,
+                    statement_date,
+                },
                 true,
             ),
             NumberOnDate::Revoked { revoked_on } => self.add(
-                Reason::Revoked,
-                format!(
-                    "{number} was revoked on {revoked_on}; the statement is dated {date} (REV-1)"
-                ),
+                Detail::Revoked {
+                    number,
+                    revoked_on,
+                    statement_date,
+                },
                 true,
             ),
             NumberOnDate::Valid => self.add(
-                Reason::NumberValid,
-                format!("{number} is valid on {date} (REG-11)"),
+                Detail::NumberValid {
+                    number,
+                    statement_date,
+                },
                 false,
             ),
         }
         if !self.needs {
             let (threshold, currency) = self.country.threshold();
-            let converted = self.value;
             self.add(
-                Reason::BelowThreshold,
-                format!(
-                    "the consignment's value {converted} {currency} does not exceed {threshold} {currency}: a number was not required (REG-12)"
-                ),
+                Detail::BelowThreshold {
+                    value: self.value,
+                    threshold,
+                    currency,
+                    number_given: true,
+                },
                 false,
             );
         }
         self
     }
+}
+
+/// A field of a statement to check, as a person fills it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Text,
+    Number,
+    Country,
+    Currency,
+    Amount,
+    Rate,
+    Date,
+}
+
+impl Field {
+    /// The field's path in the contract (`ValidateStatementRequest`).
+    pub fn path(self) -> &'static str {
+        match self {
+            Field::Text => "statement_text",
+            Field::Number => "registration_number",
+            Field::Country => "importing_country",
+            Field::Currency => "value.currency_code",
+            Field::Amount => "value.amount",
+            Field::Rate => "exchange_rate",
+            Field::Date => "statement_date",
+        }
+    }
+
+    fn limit(self) -> rex_domain::TextLimit {
+        match self {
+            Field::Text => crate::limits::STATEMENT,
+            Field::Number => crate::limits::IDENTIFIER,
+            _ => crate::limits::SHORT,
+        }
+    }
+}
+
+/// What is wrong with a field of a statement to check (REG-12), by kind, with what the reader
+/// needs to fix it; `Display` is the API's English description, naming the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    /// Past the field's length (`why` says by how much).
+    #[error("{why}")]
+    TooLong {
+        field: Field,
+        max_chars: usize,
+        why: String,
+    },
+    /// A character the field does not accept (a control or direction character).
+    #[error("{why}")]
+    Character { field: Field, why: String },
+    #[error("must be NO or CH: the GSP schemes of Order 244-NK (REG-12)")]
+    Country,
+    #[error("{} must be an ISO 4217 code such as CHF or NOK (REG-12)", rex_domain::quote(.0))]
+    Currency(String),
+    #[error("{} must be a non-negative decimal number with a dot, e.g. \"10300.00\" (REG-12)", rex_domain::quote(.0))]
+    Amount(String),
+    #[error("{} must be a non-negative decimal number with a dot, e.g. \"10300.00\" (REG-12)", rex_domain::quote(.0))]
+    Rate(String),
+    #[error(
+        "is required for a value in {currency}: how many {threshold_currency} one {currency} is worth (REG-12)"
+    )]
+    RateRequired {
+        currency: String,
+        threshold_currency: &'static str,
+    },
+    #[error("must be greater than zero (REG-12)")]
+    RateNotPositive,
+    /// The date is missing or not a date (`why` in the contract's words).
+    #[error("{why}")]
+    Date { why: String },
+}
+
+impl InputProblem {
+    pub fn field(&self) -> Field {
+        match self {
+            InputProblem::TooLong { field, .. } | InputProblem::Character { field, .. } => *field,
+            InputProblem::Country => Field::Country,
+            InputProblem::Currency(_) => Field::Currency,
+            InputProblem::Amount(_) => Field::Amount,
+            InputProblem::Rate(_)
+            | InputProblem::RateRequired { .. }
+            | InputProblem::RateNotPositive => Field::Rate,
+            InputProblem::Date { .. } => Field::Date,
+        }
+    }
+}
+
+/// The fields past their limits: checked before anything else, and a value past its limit is
+/// not read further.
+pub fn beyond_limits(fields: &[(Field, &str)]) -> Vec<InputProblem> {
+    fields
+        .iter()
+        .filter_map(|&(field, value)| {
+            let limit = field.limit();
+            let why = limit.check(value).err()?;
+            let too_long =
+                value.len() > limit.max_bytes() || value.chars().count() > limit.max_chars;
+            Some(if too_long {
+                InputProblem::TooLong {
+                    field,
+                    max_chars: limit.max_chars,
+                    why,
+                }
+            } else {
+                InputProblem::Character { field, why }
+            })
+        })
+        .collect()
+}
+
+/// The consignment of a statement, read: its country, its value in the threshold's currency,
+/// and the statement's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Consignment {
+    pub country: Country,
+    pub value: Decimal,
+    pub statement_date: NaiveDate,
+}
+
+/// Reads the consignment (REG-12): the country, the value in `currency` converted at `rate`
+/// into the threshold's currency when it is another, the date; every problem at once, the rate
+/// judged only when the rest is right.
+pub fn read_consignment(
+    country: Option<Country>,
+    currency: &str,
+    amount: &str,
+    rate: &str,
+    statement_date: Result<NaiveDate, String>,
+) -> Result<Consignment, Vec<InputProblem>> {
+    let mut problems = Vec::new();
+    if country.is_none() {
+        problems.push(InputProblem::Country);
+    }
+    let code = currency.trim().to_ascii_uppercase();
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        problems.push(InputProblem::Currency(currency.to_owned()));
+    }
+    let amount_read = parse_decimal(amount);
+    if amount_read.is_none() {
+        problems.push(InputProblem::Amount(amount.to_owned()));
+    }
+    let date = statement_date
+        .map_err(|why| problems.push(InputProblem::Date { why }))
+        .ok();
+    let (Some(country), Some(amount), Some(statement_date)) = (country, amount_read, date) else {
+        return Err(problems);
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (_, threshold_currency) = country.threshold();
+    let value = if code == threshold_currency {
+        amount
+    } else if rate.trim().is_empty() {
+        return Err(vec![InputProblem::RateRequired {
+            currency: code,
+            threshold_currency,
+        }]);
+    } else {
+        match parse_decimal(rate) {
+            Some(r) if r > Decimal::ZERO => amount.checked_mul(r).map_or(amount, |v| v.round_dp(2)),
+            Some(_) => return Err(vec![InputProblem::RateNotPositive]),
+            None => return Err(vec![InputProblem::Rate(rate.to_owned())]),
+        }
+    };
+    Ok(Consignment {
+        country,
+        value,
+        statement_date,
+    })
+}
+
+/// A decimal amount or rate as the contract carries it: digits and a dot (REG-12).
+fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    let ok_chars = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.');
+    t.parse::<Decimal>().ok().filter(|_| ok_chars)
 }
 
 #[cfg(test)]

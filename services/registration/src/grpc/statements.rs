@@ -4,14 +4,16 @@
 use prost::Message;
 use rex_proto::common::{self, ImportingCountry};
 use rex_proto::registration::*;
-use rex_registration_domain::statement::{Country, NumberOnDate, StatementCheck};
-use rex_registration_domain::{Tin, limits};
+use rex_registration_domain::Tin;
+use rex_registration_domain::statement::{
+    self, Consignment, Country, Field, InputProblem, NumberOnDate, StatementCheck,
+};
 use rex_runtime::convert::date_from_proto;
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
 use rust_decimal::Decimal;
 use tonic::Status;
 
-use super::support::{db_err, limited, parse_number};
+use super::support::{db_err, parse_number};
 use super::{Registry, convert};
 use crate::lookup_cache::PublicRecord;
 use crate::store;
@@ -122,83 +124,52 @@ impl Registry {
         &self,
         req: ValidateStatementRequest,
     ) -> Result<ValidateStatementResponse, Status> {
-        let mut v = Vec::new();
+        self.check_statement_read(req)
+            .await
+            .map(|checked| checked.response)
+            .map_err(StatementRefusal::into_status)
+    }
+
+    /// Checks one statement on origin (REG-12), answering with the findings' facts beside the
+    /// contract's answer, and a refused input by kind: what the public pages say in their
+    /// language.
+    pub async fn check_statement_read(
+        &self,
+        req: ValidateStatementRequest,
+    ) -> Result<CheckedStatement, StatementRefusal> {
         let value = req.value.clone().unwrap_or_default();
-        v.extend(limited(&[
-            ("statement_text", &req.statement_text, limits::STATEMENT),
-            (
-                "registration_number",
-                &req.registration_number,
-                limits::IDENTIFIER,
-            ),
-            ("value.amount", &value.amount, limits::SHORT),
-            ("value.currency_code", &value.currency_code, limits::SHORT),
-            ("exchange_rate", &req.exchange_rate, limits::SHORT),
-        ]));
+        let beyond = statement::beyond_limits(&[
+            (Field::Text, &req.statement_text),
+            (Field::Number, &req.registration_number),
+            (Field::Amount, &value.amount),
+            (Field::Currency, &value.currency_code),
+            (Field::Rate, &req.exchange_rate),
+        ]);
         // A value past its limit is not read further.
-        if !v.is_empty() {
-            return Err(invalid_argument(&v));
+        if !beyond.is_empty() {
+            return Err(StatementRefusal::Input(beyond));
         }
         let country = match ImportingCountry::try_from(req.importing_country) {
             Ok(ImportingCountry::No) => Some(Country::Norway),
             Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
-            _ => {
-                v.push(FieldViolation::new(
-                    "importing_country",
-                    "must be NO or CH: the GSP schemes of Order 244-NK (REG-12)",
-                ));
-                None
-            }
+            _ => None,
         };
-        let currency = value.currency_code.trim().to_ascii_uppercase();
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            v.push(FieldViolation::new(
-                "value.currency_code",
-                format!(
-                    "{} must be an ISO 4217 code such as CHF or NOK (REG-12)",
-                    rex_runtime::status::quote(&value.currency_code)
-                ),
-            ));
-        }
-        let amount = parse_decimal("value.amount", &value.amount)
-            .map_err(|e| v.push(e))
-            .ok();
         let statement_date = date_from_proto("statement_date", req.statement_date.as_ref())
-            .map_err(|e| v.push(e))
-            .ok();
-        let (Some(country), Some(amount), Some(statement_date)) = (country, amount, statement_date)
-        else {
-            return Err(invalid_argument(&v));
-        };
+            .map_err(|v| v.description);
+        let consignment = statement::read_consignment(
+            country,
+            &value.currency_code,
+            &value.amount,
+            &req.exchange_rate,
+            statement_date,
+        )
+        .map_err(StatementRefusal::Input)?;
+        let Consignment {
+            country,
+            value: converted,
+            statement_date,
+        } = consignment;
         let (threshold, threshold_currency) = country.threshold();
-        let converted = if currency == threshold_currency {
-            Some(amount)
-        } else if req.exchange_rate.trim().is_empty() {
-            v.push(FieldViolation::new(
-                "exchange_rate",
-                format!("is required for a value in {currency}: how many {threshold_currency} one {currency} is worth (REG-12)"),
-            ));
-            None
-        } else {
-            match parse_decimal("exchange_rate", &req.exchange_rate) {
-                Ok(rate) if rate > Decimal::ZERO => amount.checked_mul(rate).map(|x| x.round_dp(2)),
-                Ok(_) => {
-                    v.push(FieldViolation::new(
-                        "exchange_rate",
-                        "must be greater than zero (REG-12)",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    v.push(e);
-                    None
-                }
-            }
-        };
-        if !v.is_empty() {
-            return Err(invalid_argument(&v));
-        }
-        let converted = converted.unwrap_or(amount);
         let text_number = req.registration_number.as_str();
         let (check, number) = StatementCheck::start(
             country,
@@ -220,11 +191,8 @@ impl Registry {
                                 valid_from: record.valid_from,
                             },
                             Ok(LookupStatus::Revoked) => NumberOnDate::Revoked {
-                                revoked_on: view
-                                    .revoked_on
-                                    .as_ref()
-                                    .map(rex_runtime::convert::date_text)
-                                    .unwrap_or_default(),
+                                revoked_on: date_from_proto("revoked_on", view.revoked_on.as_ref())
+                                    .map_err(|v| internal(anyhow::anyhow!(v.description)))?,
                             },
                             _ => NumberOnDate::Valid,
                         };
@@ -244,12 +212,12 @@ impl Registry {
                 message: f.message.clone(),
             })
             .collect();
-        let parsed = check.parsed;
+        let parsed = check.parsed.clone();
         let money = |amount: Decimal| common::Money {
             currency_code: threshold_currency.to_owned(),
             amount: format!("{amount:.2}"),
         };
-        Ok(ValidateStatementResponse {
+        let response = ValidateStatementResponse {
             valid,
             findings,
             threshold: Some(money(threshold)),
@@ -266,7 +234,48 @@ impl Registry {
                 kazakhstan_origin: p.kazakhstan_origin,
             }),
             registration,
+        };
+        Ok(CheckedStatement {
+            response,
+            findings: check.findings,
         })
+    }
+}
+
+/// A statement checked: the contract's answer, and its findings with their facts.
+#[derive(Debug, Clone)]
+pub struct CheckedStatement {
+    pub response: ValidateStatementResponse,
+    pub findings: Vec<statement::StatementFinding>,
+}
+
+/// Why a statement was not checked: what is wrong with the input, by kind, or a failure of the
+/// service (the registry could not be read).
+#[derive(Debug)]
+pub enum StatementRefusal {
+    Input(Vec<InputProblem>),
+    Failed(Status),
+}
+
+impl StatementRefusal {
+    /// The contract's answer: INVALID_ARGUMENT naming every field at fault, in English.
+    pub fn into_status(self) -> Status {
+        match self {
+            StatementRefusal::Input(problems) => {
+                let violations: Vec<FieldViolation> = problems
+                    .iter()
+                    .map(|p| FieldViolation::new(p.field().path(), p.to_string()))
+                    .collect();
+                invalid_argument(&violations)
+            }
+            StatementRefusal::Failed(status) => status,
+        }
+    }
+}
+
+impl From<Status> for StatementRefusal {
+    fn from(status: Status) -> Self {
+        StatementRefusal::Failed(status)
     }
 }
 
@@ -307,21 +316,5 @@ pub(crate) fn bulk_error(status: &Status) -> BulkItemError {
         code: code.into(),
         message: status.message().to_owned(),
         field_violations,
-    }
-}
-
-/// A decimal amount or rate as the contract carries it: digits and a dot (REG-12).
-fn parse_decimal(field: &str, text: &str) -> Result<Decimal, FieldViolation> {
-    let t = text.trim();
-    let ok_chars = !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.');
-    match t.parse::<Decimal>() {
-        Ok(d) if ok_chars => Ok(d),
-        _ => Err(FieldViolation::new(
-            field,
-            format!(
-                "{} must be a non-negative decimal number with a dot, e.g. \"10300.00\" (REG-12)",
-                rex_runtime::status::quote(text)
-            ),
-        )),
     }
 }

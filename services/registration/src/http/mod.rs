@@ -1,7 +1,8 @@
 //! The registry's public face over HTTP, for people and for systems that cannot speak gRPC:
 //! web pages in Kazakh, Russian and English (search by number or by TIN, a statement check, the
-//! number's format), rendered on the server so they need no JavaScript, and a JSON API
-//! (`/api/v1`, described by `openapi.yaml`). Both call the same code as the gRPC API.
+//! number's format, who runs the site, help, privacy), every message in the page's language,
+//! rendered on the server so they need no JavaScript, and a JSON API (`/api/v1`, described by
+//! `openapi.yaml`). Both call the same code as the gRPC API.
 //!
 //! Every answer keeps three cases apart: an answer about the number (valid, revoked, not yet
 //! valid), "not in the registry" (404), and "the registry could not be read" (503), which says
@@ -30,9 +31,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::Registry;
 use crate::grpc::MAX_BULK_ITEMS;
+use crate::grpc::statements::{CheckedStatement, StatementRefusal};
 
 mod api;
 mod pages;
+mod words;
 
 use api::*;
 use pages::*;
@@ -50,16 +53,25 @@ struct Site {
     pages: minijinja::Environment<'static>,
     /// Per language, every message of the pages.
     messages: BTreeMap<String, BTreeMap<String, String>>,
+    /// Who runs the site: its identity and contacts on every page.
+    operator: rex_domain::Organisation,
 }
 
-/// The router of the public site and the JSON API.
-pub fn router(registry: Registry) -> anyhow::Result<Router> {
+/// The router of the public site and the JSON API; the site is run by `organisations`'
+/// Atameken (Order 244-NK).
+pub fn router(
+    registry: Registry,
+    organisations: Arc<rex_domain::Organisations>,
+) -> anyhow::Result<Router> {
     let mut pages = minijinja::Environment::new();
     for (name, source) in [
         ("base.html", include_str!("../../web/base.html")),
         ("lookup.html", include_str!("../../web/lookup.html")),
         ("statement.html", include_str!("../../web/statement.html")),
         ("format.html", include_str!("../../web/format.html")),
+        ("about.html", include_str!("../../web/about.html")),
+        ("help.html", include_str!("../../web/help.html")),
+        ("privacy.html", include_str!("../../web/privacy.html")),
     ] {
         pages.add_template(name, source)?;
     }
@@ -68,6 +80,7 @@ pub fn router(registry: Registry) -> anyhow::Result<Router> {
         registry,
         pages,
         messages,
+        operator: organisations.atameken.clone(),
     });
     Ok(Router::new()
         .route("/", get(home))
@@ -84,6 +97,9 @@ pub fn router(registry: Registry) -> anyhow::Result<Router> {
             get(statement_form).post(statement_page),
         )
         .route("/{lang}/format", get(format_page))
+        .route("/{lang}/about", get(about_page))
+        .route("/{lang}/help", get(help_page))
+        .route("/{lang}/privacy", get(privacy_page))
         .fallback(not_found)
         .with_state(site)
         // A full batch of statements with their texts is a few MiB.
@@ -113,7 +129,17 @@ pub fn router(registry: Registry) -> anyhow::Result<Router> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http()))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span)))
+}
+
+/// A request's span: its method and the route it took (`/{lang}/`, not the path), so that no
+/// number, BIN or text a person entered reaches a log (the privacy page says so).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |p| p.as_str());
+    tracing::info_span!("http", method = %request.method(), route)
 }
 
 /// The page for a path the site does not have, in its three languages.
@@ -143,9 +169,10 @@ pub(super) fn not_found_page() -> Response {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     registry: Registry,
+    organisations: Arc<rex_domain::Organisations>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = router(registry)?;
+    let app = router(registry, organisations)?;
     tracing::info!(addr = %listener.local_addr()?, "public lookup site and JSON API listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -207,10 +234,19 @@ impl Site {
             .iter()
             .map(|(code, name)| json!({ "code": code, "name": name }))
             .collect();
+        let language = rex_domain::Language::from_code(lang).unwrap_or(rex_domain::Language::Kk);
+        let operator = &self.operator;
         let mut context = json!({
             "lang": lang,
             "t": self.messages.get(lang),
             "languages": languages,
+            "operator": {
+                "name": operator.name.get(language),
+                "address": operator.address.get(language),
+                "phone": operator.phone,
+                "email": operator.email,
+                "website": operator.website,
+            },
             "page": page,
             "page_path": page_path,
             "query": query,
@@ -239,4 +275,14 @@ impl Site {
 
 fn known_language(lang: &str) -> bool {
     LANGUAGES.iter().any(|(l, _)| *l == lang)
+}
+
+impl Site {
+    /// The messages of `lang`, a language the site speaks.
+    fn words(&self, lang: &str) -> words::Words<'_> {
+        static NONE: std::sync::LazyLock<BTreeMap<String, String>> =
+            std::sync::LazyLock::new(BTreeMap::new);
+        let language = rex_domain::Language::from_code(lang).unwrap_or(rex_domain::Language::Kk);
+        words::Words::new(language, self.messages.get(lang).unwrap_or(&NONE))
+    }
 }

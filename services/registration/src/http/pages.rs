@@ -1,5 +1,5 @@
 //! The public pages: lookup by number or TIN (REG-5), the statement form (REG-12), the
-//! number's format (REG-7), in Kazakh, Russian and English.
+//! number's format (REG-7), who runs the site, help and privacy, in Kazakh, Russian and English.
 
 use super::*;
 
@@ -22,49 +22,13 @@ pub(super) async fn lookup_page(
     }
     let q = query.q.trim().to_ascii_uppercase();
     let as_of = query.as_of.trim();
+    let words = site.words(&lang);
     let (status, outcome) = if q.is_empty() {
         (StatusCode::OK, Value::Null)
     } else if q.len() == 12 && q.bytes().all(|b| b.is_ascii_digit()) {
-        match site.registry.published_numbers_of(&q).await {
-            Ok(numbers) => (StatusCode::OK, json!({ "kind": "tin", "numbers": numbers })),
-            Err(s) if s.code() == tonic::Code::InvalidArgument => (
-                StatusCode::BAD_REQUEST,
-                json!({ "kind": "malformed", "message": s.message() }),
-            ),
-            Err(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({ "kind": "unavailable" }),
-            ),
-        }
+        search_by_tin(&site.registry, &words, &q).await
     } else {
-        match lookup(&site.registry, &q, as_of).await {
-            Ok(r) => (
-                StatusCode::OK,
-                json!({ "kind": "found", "registration": lookup_json(&r) }),
-            ),
-            Err(s) => match s.code() {
-                tonic::Code::NotFound => (
-                    StatusCode::NOT_FOUND,
-                    json!({ "kind": "unknown", "number": q }),
-                ),
-                tonic::Code::InvalidArgument => (
-                    StatusCode::BAD_REQUEST,
-                    json!({
-                        "kind": "malformed",
-                        "message": s.message(),
-                        // The number's format is explained only when the number is at fault.
-                        "number_at_fault": crate::grpc::statements::bulk_error(&s)
-                            .field_violations
-                            .iter()
-                            .any(|v| v.field == "registration_number"),
-                    }),
-                ),
-                _ => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    json!({ "kind": "unavailable" }),
-                ),
-            },
-        }
+        lookup_number(&site.registry, &words, &q, as_of).await
     };
     // Kept when the language is switched, so the answer stays on the screen.
     let query_string = if q.is_empty() {
@@ -88,6 +52,132 @@ pub(super) async fn lookup_page(
         },
         json!({ "q": q, "as_of_input": as_of, "outcome": outcome }),
     )
+}
+
+/// The answer "the registry could not be read", which says nothing about the number.
+fn unavailable() -> (StatusCode, Value) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({ "kind": "unavailable" }),
+    )
+}
+
+/// The lookup of one number (REG-5) on `as_of` (today when empty): what is wrong with the
+/// number or the date in the page's words, or the registration with its dates in them.
+async fn lookup_number(
+    registry: &Registry,
+    words: &words::Words<'_>,
+    q: &str,
+    as_of: &str,
+) -> (StatusCode, Value) {
+    let number = q.parse::<rex_domain::RegistrationNumber>();
+    let date = if as_of.is_empty() {
+        Ok(None)
+    } else {
+        parse_date("as_of", as_of).map(Some)
+    };
+    let (number, date) = match (number, date) {
+        (Ok(number), Ok(date)) => (number, date),
+        (number, date) => {
+            let mut messages = Vec::new();
+            if let Err(e) = &number {
+                messages.push(words.number_error(e));
+            }
+            if date.is_err() {
+                messages.push(words.say("err_date", &[]));
+            }
+            let basis = number.is_err().then_some(words::Basis::Number.anchor());
+            return (
+                StatusCode::BAD_REQUEST,
+                json!({
+                    "kind": "malformed",
+                    "messages": messages,
+                    // The number's format is explained only when the number is at fault.
+                    "number_at_fault": number.is_err(),
+                    "basis": basis,
+                }),
+            );
+        }
+    };
+    let request = LookupRegistrationRequest {
+        registration_number: number.to_string(),
+        as_of: date,
+    };
+    match registry.lookup_one(request).await {
+        Ok(r) => (
+            StatusCode::OK,
+            json!({ "kind": "found", "registration": registration_in_words(&r, words) }),
+        ),
+        Err(s) if s.code() == tonic::Code::NotFound => (
+            StatusCode::NOT_FOUND,
+            json!({ "kind": "unknown", "number": number.to_string() }),
+        ),
+        Err(s) if s.code() == tonic::Code::InvalidArgument => (
+            StatusCode::BAD_REQUEST,
+            json!({ "kind": "malformed", "messages": [words.say("err_other", &[])] }),
+        ),
+        Err(_) => unavailable(),
+    }
+}
+
+/// The search by BIN or IIN (REG-5): each registration of the exporter that consented to
+/// publication, with its status and dates in the page's words and its name; an exporter that
+/// did not consent is not found (its identity is not published, only its number's dates).
+async fn search_by_tin(
+    registry: &Registry,
+    words: &words::Words<'_>,
+    q: &str,
+) -> (StatusCode, Value) {
+    if let Err(e) = rex_domain::Tin::parse(q) {
+        return (
+            StatusCode::BAD_REQUEST,
+            json!({ "kind": "malformed", "messages": [words.tin_error(&e)] }),
+        );
+    }
+    let numbers = match registry.published_numbers_of(q).await {
+        Ok(numbers) => numbers,
+        Err(_) => return unavailable(),
+    };
+    let mut registrations = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        let request = LookupRegistrationRequest {
+            registration_number: number,
+            as_of: None,
+        };
+        match registry.lookup_one(request).await {
+            Ok(r) => registrations.push(registration_in_words(&r, words)),
+            Err(_) => return unavailable(),
+        }
+    }
+    (
+        StatusCode::OK,
+        json!({ "kind": "tin", "registrations": registrations }),
+    )
+}
+
+/// A lookup's answer as the pages show it: the JSON API's fields, the dates in the page's
+/// language, and nothing of the exporter unless it consented (REG-5).
+fn registration_in_words(r: &LookupRegistrationResponse, words: &words::Words<'_>) -> Value {
+    let mut v = lookup_json(r);
+    for (field, date) in [
+        ("as_of", &r.as_of),
+        ("valid_from", &r.valid_from),
+        ("assigned_on", &r.assigned_on),
+        ("revoked_on", &r.revoked_on),
+    ] {
+        let in_words = date
+            .as_ref()
+            .and_then(|d| {
+                NaiveDate::from_ymd_opt(
+                    d.year,
+                    u32::try_from(d.month).ok()?,
+                    u32::try_from(d.day).ok()?,
+                )
+            })
+            .map_or(Value::Null, |d| Value::String(words.date(d)));
+        v[field] = in_words;
+    }
+    v
 }
 
 pub(super) async fn lookup(
@@ -186,46 +276,44 @@ pub(super) async fn statement_page(
     if !known_language(&lang) {
         return super::not_found_page();
     }
-    let input = StatementIn {
-        importing_country: form.country.clone(),
-        value: MoneyJson {
-            currency: form.currency.clone(),
-            amount: form.amount.clone(),
+    let words = site.words(&lang);
+    let request = ValidateStatementRequest {
+        importing_country: match form.country.trim().to_ascii_uppercase().as_str() {
+            "NO" => ImportingCountry::No as i32,
+            "CH" => ImportingCountry::Ch as i32,
+            // Left unspecified: the check says what to choose.
+            _ => 0,
         },
+        value: Some(Money {
+            currency_code: form.currency.clone(),
+            amount: form.amount.clone(),
+        }),
         exchange_rate: form.exchange_rate.clone(),
-        statement_date: form.statement_date.clone(),
+        // A date that is not one is left out: the check says the date is needed, beside
+        // whatever else is wrong.
+        statement_date: parse_date("statement_date", &form.statement_date).ok(),
         registration_number: form.registration_number.clone(),
         statement_text: form.statement_text.clone(),
     };
-    let result = match input.into_request() {
-        Ok(req) => site.registry.check_statement(req).await,
-        Err(err) => Err(err),
-    };
-    let (status, outcome, errors) = match result {
-        Ok(r) => (
+    let (status, outcome, errors) = match site.registry.check_statement_read(request).await {
+        Ok(checked) => (
             StatusCode::OK,
-            json!({ "kind": "checked", "statement": statement_json(&r) }),
+            json!({ "kind": "checked", "statement": statement_in_words(&checked, &words) }),
             vec![],
         ),
-        Err(s) if s.code() == tonic::Code::InvalidArgument => {
-            let errors: Vec<Value> = crate::grpc::statements::bulk_error(&s)
-                .field_violations
+        Err(StatementRefusal::Input(problems)) => {
+            let errors: Vec<Value> = problems
                 .iter()
-                .map(|v| {
+                .map(|p| {
                     json!({
-                        "id": form_field_id(&v.field),
-                        "message": format!("{}: {}", v.field, v.description),
+                        "id": words::field_key(p.field()),
+                        "message": words.input_problem(p),
                     })
                 })
                 .collect();
-            let errors = if errors.is_empty() {
-                vec![json!({ "id": "statement_text", "message": s.message() })]
-            } else {
-                errors
-            };
             (StatusCode::BAD_REQUEST, Value::Null, errors)
         }
-        Err(_) => (
+        Err(StatementRefusal::Failed(_)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({ "kind": "unavailable" }),
             vec![],
@@ -243,17 +331,27 @@ pub(super) async fn statement_page(
     )
 }
 
-/// The form control that holds an API field, for the error summary's links.
-pub(super) fn form_field_id(field: &str) -> &'static str {
-    match field {
-        "importing_country" => "country",
-        "value.currency_code" => "currency",
-        "value.amount" => "amount",
-        "exchange_rate" => "exchange_rate",
-        "statement_date" => "statement_date",
-        "registration_number" => "registration_number",
-        _ => "statement_text",
-    }
+/// A checked statement as the page shows it: the JSON API's fields, each finding told from its
+/// facts in the page's words with the section of the law behind it.
+fn statement_in_words(checked: &CheckedStatement, words: &words::Words<'_>) -> Value {
+    let mut v = statement_json(&checked.response);
+    let findings: Vec<Value> = checked
+        .findings
+        .iter()
+        .map(|f| {
+            let reason = crate::grpc::convert::statement_reason_proto(f.reason)
+                .as_str_name()
+                .trim_start_matches("STATEMENT_REASON_")
+                .to_owned();
+            json!({
+                "reason": reason,
+                "message": words.detail(&f.detail),
+                "basis": words::detail_basis(&f.detail).anchor(),
+            })
+        })
+        .collect();
+    v["findings"] = Value::Array(findings);
+    v
 }
 
 pub(super) async fn format_page(
@@ -273,6 +371,43 @@ pub(super) async fn format_page(
         },
         json!({}),
     )
+}
+
+/// The pages about the site: who runs it and how to reach them, help on what the answers
+/// mean and the law behind them, and what the site keeps and publishes.
+async fn info_page(site: Arc<Site>, lang: String, name: &str) -> Response {
+    if !known_language(&lang) {
+        return super::not_found_page();
+    }
+    let path = format!("/{name}");
+    site.render(
+        StatusCode::OK,
+        &lang,
+        Page {
+            name,
+            path: &path,
+            query: "",
+        },
+        json!({}),
+    )
+}
+
+pub(super) async fn about_page(
+    State(site): State<Arc<Site>>,
+    Path(lang): Path<String>,
+) -> Response {
+    info_page(site, lang, "about").await
+}
+
+pub(super) async fn help_page(State(site): State<Arc<Site>>, Path(lang): Path<String>) -> Response {
+    info_page(site, lang, "help").await
+}
+
+pub(super) async fn privacy_page(
+    State(site): State<Arc<Site>>,
+    Path(lang): Path<String>,
+) -> Response {
+    info_page(site, lang, "privacy").await
 }
 
 #[cfg(test)]
