@@ -11,3 +11,4 @@ COPY --from=build /src/target/release/rex-notification /usr/local/bin/rex-notifi
 USER 65532:65532
 EXPOSE 50053
 ENTRYPOINT ["/usr/local/bin/rex-notification"]
+CMD ["serve"]

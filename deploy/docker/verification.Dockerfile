@@ -11,3 +11,4 @@ COPY --from=build /src/target/release/rex-verification /usr/local/bin/rex-verifi
 USER 65532:65532
 EXPOSE 50052
 ENTRYPOINT ["/usr/local/bin/rex-verification"]
+CMD ["serve"]

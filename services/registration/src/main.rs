@@ -16,26 +16,26 @@ struct Cli {
     #[command(flatten)]
     common: rex_runtime::config::Common,
     /// The notification service that delivers the notices (none: they wait in the outbox).
-    #[arg(long, env = "REX_NOTIFICATION_URL")]
+    #[arg(long, global = true, env = "REX_NOTIFICATION_URL")]
     notification_url: Option<String>,
     /// Calendar files that add to or replace the built-in years.
-    #[arg(long, env = "REX_CALENDAR_DIR")]
+    #[arg(long, global = true, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
     /// Procedure files that add to or replace the shipped catalogue (the periods of the law).
-    #[arg(long, env = "REX_PROCEDURES_DIR")]
+    #[arg(long, global = true, env = "REX_PROCEDURES_DIR")]
     procedures_dir: Option<PathBuf>,
     /// Where to serve the public lookup pages and the JSON API (/api/v1, OpenAPI at
     /// /api/v1/openapi.yaml); none: not served.
-    #[arg(long, env = "REX_PUBLIC_LISTEN")]
+    #[arg(long, global = true, env = "REX_PUBLIC_LISTEN")]
     public_listen: Option<SocketAddr>,
     /// MiB of memory for public records that lookups and statement checks answer from
     /// (default 512); 0 turns it off. Replicas sharing a PostgreSQL database catch up with each
     /// other's writes before every answer.
-    #[arg(long, env = "REX_LOOKUP_CACHE_MB")]
+    #[arg(long, global = true, env = "REX_LOOKUP_CACHE_MB")]
     lookup_cache_mb: Option<u64>,
     /// The organisations' names, addresses and contacts the public site shows (TOML, as
     /// config/organisations.toml); none: the shipped demonstration details.
-    #[arg(long, env = "REX_ORGANISATIONS_FILE")]
+    #[arg(long, global = true, env = "REX_ORGANISATIONS_FILE")]
     organisations_file: Option<PathBuf>,
     /// Address to serve the gRPC API on (with no command, as with `serve`).
     #[arg(

@@ -91,6 +91,7 @@ fn a_file_sets_what_the_environment_and_flags_do_not_and_typos_are_refused() {
             "--database-url",
             "mysql://x",
             "serve",
+            "--insecure",
             "--listen",
             "127.0.0.1:0",
         ],

@@ -27,6 +27,8 @@ async fn sigterm_finishes_in_flight_calls_turns_not_serving_first_and_exits_0() 
             "--database-url",
             &format!("sqlite://{}/r.db", dir.path().display()),
             "serve",
+            // No tokens or TLS in this test: allowed on loopback only.
+            "--insecure",
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
@@ -35,10 +37,17 @@ async fn sigterm_finishes_in_flight_calls_turns_not_serving_first_and_exits_0() 
         .spawn()
         .unwrap();
     let url = format!("http://127.0.0.1:{port}");
+    // Until it serves, or it has stopped: a process that refuses to start fails the test
+    // instead of leaving it waiting.
     let channel = loop {
         match Channel::from_shared(url.clone()).unwrap().connect().await {
             Ok(c) => break c,
-            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(_) => {
+                if let Some(status) = child.try_wait().unwrap() {
+                    panic!("rex-registration exited before it served: {status}");
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
         }
     };
     // Health, watched on its own connection.

@@ -8,49 +8,56 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use rex_calendar::Calendar;
+use rex_runtime::config::Command;
 use rex_verification::{Calls, Settings};
 
 /// The Ministry's verification of REX registrations (Order 358-NK)
 #[derive(Parser, Debug)]
 #[command(name = "rex-verification", version)]
 struct Cli {
-    /// Run the database migrations and exit (for operators who migrate with a job).
-    #[arg(long)]
-    migrate_only: bool,
     #[command(flatten)]
     common: rex_runtime::config::Common,
-    /// Address to listen on.
+    /// Address to serve the gRPC API on (with no command, as with `serve`).
     #[arg(
         long,
+        global = true,
         env = "REX_VERIFICATION_LISTEN",
         default_value = "127.0.0.1:50052"
     )]
     listen: SocketAddr,
+    #[command(subcommand)]
+    command: Option<Command>,
     /// The registration service.
     #[arg(
         long,
+        global = true,
         env = "REX_VERIFICATION_REGISTRATION_URL",
         default_value = "http://127.0.0.1:50051"
     )]
     registration_url: String,
     /// Deadline of one call to the registration service, in milliseconds.
-    #[arg(long, env = "REX_VERIFICATION_CALL_TIMEOUT_MS", default_value_t = 5000)]
+    #[arg(
+        long,
+        global = true,
+        env = "REX_VERIFICATION_CALL_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
     call_timeout_ms: u64,
     /// The notification service that delivers the deadline warnings (none: they wait in the outbox).
-    #[arg(long, env = "REX_NOTIFICATION_URL")]
+    #[arg(long, global = true, env = "REX_NOTIFICATION_URL")]
     notification_url: Option<String>,
     /// Calendar files that add to or replace the built-in years.
-    #[arg(long, env = "REX_CALENDAR_DIR")]
+    #[arg(long, global = true, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
     /// Procedure files that add to or replace the shipped catalogue (the periods of the law).
-    #[arg(long, env = "REX_PROCEDURES_DIR")]
+    #[arg(long, global = true, env = "REX_PROCEDURES_DIR")]
     procedures_dir: Option<PathBuf>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli: Cli = rex_runtime::config::start("verification");
-    if cli.migrate_only {
+    if cli.command == Some(Command::Migrate) {
         return rex_runtime::config::migrate(
             cli.common.database_url(),
             &rex_verification::MIGRATIONS,
@@ -58,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
         .await;
     }
     // Security settings are checked before any port is bound.
+    cli.common.security.check_exposure(&[cli.listen])?;
     let base = cli.common.base("verification")?;
     cli.common.security.start_metrics().await?;
     let calendar = Arc::new(Calendar::load(cli.calendar_dir.as_deref()).context("calendar data")?);

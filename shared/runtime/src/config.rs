@@ -81,7 +81,7 @@ impl Base {
 #[derive(Debug, Clone, clap::Args)]
 pub struct Common {
     /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
-    #[arg(long)]
+    #[arg(long, global = true)]
     database_url: Option<String>,
     #[command(flatten)]
     pub security: Security,
@@ -104,25 +104,35 @@ impl Common {
 pub struct Security {
     /// A TOML file of settings, keyed by their environment variable names; the environment and
     /// the flags override it.
-    #[arg(long, env = "REX_CONFIG")]
+    #[arg(long, global = true, env = "REX_CONFIG")]
     pub config: Option<PathBuf>,
     /// Token public keys (Ed25519 PEM): a file or a directory of *.pem. None: no authentication
     /// (development only; the service says so at start).
-    #[arg(long, env = "REX_TOKEN_PUBLIC_KEYS")]
+    #[arg(long, global = true, env = "REX_TOKEN_PUBLIC_KEYS")]
     pub token_keys: Option<PathBuf>,
     /// This service's own token for its calls to the other services.
-    #[arg(long, env = "REX_SERVICE_TOKEN", hide_env_values = true)]
+    #[arg(long, global = true, env = "REX_SERVICE_TOKEN", hide_env_values = true)]
     pub service_token: Option<String>,
     /// Mutual TLS: a directory with ca.crt, NAME.crt and NAME.key (scripts/dev-certs makes them).
     /// None: plaintext (development on loopback only).
-    #[arg(long, env = "REX_TLS_DIR")]
+    #[arg(long, global = true, env = "REX_TLS_DIR")]
     pub tls_dir: Option<PathBuf>,
     /// How long in-flight calls and background work get after SIGTERM, in seconds.
-    #[arg(long, env = "REX_SHUTDOWN_GRACE_SECONDS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "REX_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 10
+    )]
     pub shutdown_grace_seconds: u64,
     /// Serve Prometheus metrics on this address (`/metrics`); off when not given.
-    #[arg(long, env = "REX_METRICS_LISTEN")]
+    #[arg(long, global = true, env = "REX_METRICS_LISTEN")]
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Serve without authentication and/or TLS: development on this machine only, so every
+    /// address served on must be a loopback address. Without it a service refuses to start
+    /// unless it has both --token-keys and --tls-dir.
+    #[arg(long, global = true, env = "REX_INSECURE")]
+    pub insecure: bool,
     #[command(flatten)]
     pub audit: AuditArgs,
 }
@@ -133,19 +143,24 @@ pub struct AuditArgs {
     /// The keys that link the audit trail's entries (HMAC-SHA256): a file of lines
     /// `ID HEX-SECRET` (at least 32 bytes each), the current key first, older keys after it for
     /// verifying. None: a development key known to everyone (the service says so).
-    #[arg(long, env = "REX_AUDIT_KEY_FILE")]
+    #[arg(long, global = true, env = "REX_AUDIT_KEY_FILE")]
     pub audit_key_file: Option<PathBuf>,
     /// The Ed25519 private key (PKCS#8 PEM) that signs the audit trail's checkpoints. None: no
     /// checkpoints (development only).
-    #[arg(long, env = "REX_AUDIT_SIGNING_KEY")]
+    #[arg(long, global = true, env = "REX_AUDIT_SIGNING_KEY")]
     pub audit_signing_key: Option<PathBuf>,
     /// The service that keeps this one's signed checkpoints, as NAME=URL (the name its TLS
     /// certificate carries), e.g. verification=https://rex-verification:50052.
-    #[arg(long, env = "REX_AUDIT_WITNESS")]
+    #[arg(long, global = true, env = "REX_AUDIT_WITNESS")]
     pub audit_witness: Option<String>,
     /// Seconds between checkpoints of the audit trail's head (taken only when it moved, and at
     /// shutdown).
-    #[arg(long, env = "REX_AUDIT_CHECKPOINT_SECONDS", default_value_t = 60)]
+    #[arg(
+        long,
+        global = true,
+        env = "REX_AUDIT_CHECKPOINT_SECONDS",
+        default_value_t = 60
+    )]
     pub audit_checkpoint_seconds: u64,
 }
 
@@ -189,6 +204,35 @@ impl Security {
     }
 
     /// Starts the metrics endpoint if one is configured.
+    /// Refuses to serve on `addresses` (and the metrics address) without authentication and
+    /// TLS, unless told `--insecure`, which is allowed on loopback addresses only: a service
+    /// left open by a forgotten setting must not start, whoever can reach it.
+    pub fn check_exposure(&self, addresses: &[std::net::SocketAddr]) -> anyhow::Result<()> {
+        let mut missing = Vec::new();
+        if self.token_keys.is_none() {
+            missing.push("authentication (--token-keys)");
+        }
+        if self.tls_dir.is_none() {
+            missing.push("TLS (--tls-dir)");
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let missing = missing.join(" and ");
+        if !self.insecure {
+            anyhow::bail!(
+                "refusing to serve without {missing}: give them, or pass --insecure (REX_INSECURE=true) to serve on a loopback address for development"
+            );
+        }
+        let served = addresses.iter().chain(self.metrics_listen.iter());
+        if let Some(open) = served.into_iter().find(|a| !a.ip().is_loopback()) {
+            anyhow::bail!(
+                "--insecure serves only on loopback addresses, and {open} is not one: give {missing}, or listen on 127.0.0.1"
+            );
+        }
+        Ok(())
+    }
+
     pub async fn start_metrics(&self) -> anyhow::Result<()> {
         if let Some(addr) = self.metrics_listen {
             let listener = tokio::net::TcpListener::bind(addr)
@@ -245,6 +289,15 @@ pub fn start<T: clap::Parser>(service: &str) -> T {
         command = command.mut_arg("database_url", |a| a.env(env).default_value(default));
     }
     parse_layered_command(command)
+}
+
+/// What a service binary does: `serve` (the default when no command is given) or `migrate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Serve the gRPC API (the default).
+    Serve,
+    /// Run the database migrations and exit (for operators who migrate with a job).
+    Migrate,
 }
 
 /// The operators' `migrate`: runs the migrations on `database_url` and says so.
@@ -375,4 +428,71 @@ fn with_defaults(
         std::process::exit(2);
     }
     apply(command, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        security: Security,
+    }
+
+    fn security(args: &[&str]) -> Security {
+        let mut argv = vec!["rex-test"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).expect("flags").security
+    }
+
+    fn addr(text: &str) -> std::net::SocketAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn a_service_without_authentication_or_tls_refuses_to_serve() {
+        let error = security(&[])
+            .check_exposure(&[addr("127.0.0.1:50051")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(
+                "refusing to serve without authentication (--token-keys) and TLS (--tls-dir)"
+            ),
+            "{error}"
+        );
+        let half = security(&["--token-keys", "keys"])
+            .check_exposure(&[addr("127.0.0.1:50051")])
+            .unwrap_err()
+            .to_string();
+        assert!(half.contains("without TLS (--tls-dir)"), "{half}");
+    }
+
+    #[test]
+    fn insecure_serves_on_loopback_only() {
+        let insecure = security(&["--insecure"]);
+        assert!(
+            insecure
+                .check_exposure(&[addr("127.0.0.1:50051"), addr("[::1]:8080")])
+                .is_ok()
+        );
+        let open = insecure
+            .check_exposure(&[addr("127.0.0.1:50051"), addr("0.0.0.0:8080")])
+            .unwrap_err()
+            .to_string();
+        assert!(open.contains("0.0.0.0:8080 is not one"), "{open}");
+        let metrics = security(&["--insecure", "--metrics-listen", "10.0.0.5:9090"])
+            .check_exposure(&[addr("127.0.0.1:50051")])
+            .unwrap_err()
+            .to_string();
+        assert!(metrics.contains("10.0.0.5:9090"), "{metrics}");
+    }
+
+    #[test]
+    fn with_authentication_and_tls_any_address_may_be_served() {
+        let secured = security(&["--token-keys", "keys", "--tls-dir", "tls"]);
+        assert!(secured.check_exposure(&[addr("0.0.0.0:50051")]).is_ok());
+    }
 }

@@ -149,6 +149,8 @@ impl NotificationService {
                 &self.settings.base.database_url,
                 "--listen",
                 &self.addr.to_string(),
+                // No tokens or TLS in these tests: allowed on loopback only.
+                "--insecure",
             ])
             .args([
                 "--smtp-host",
