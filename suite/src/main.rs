@@ -91,6 +91,10 @@ enum Command {
         /// Calendar files that add to or replace the built-in years.
         #[arg(long, env = "REX_CALENDAR_DIR")]
         calendar_dir: Option<PathBuf>,
+        /// The organisations' letterheads, signatories and the public site's identity (TOML,
+        /// shaped as config/organisations.toml); none: the shipped demonstration details.
+        #[arg(long, env = "REX_ORGANISATIONS_FILE")]
+        organisations_file: Option<PathBuf>,
         /// SMTP server for e-mailed notices (e.g. a local relay or a development mail catcher).
         #[arg(long, env = "REX_SMTP_HOST", default_value = "127.0.0.1")]
         smtp_host: String,
@@ -164,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
         notification_port,
         public_port,
         calendar_dir,
+        organisations_file,
         smtp_host,
         smtp_port,
         smtp_from,
@@ -179,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let calendar = Arc::new(Calendar::load(calendar_dir.as_deref()).context("calendar data")?);
+    let organisations = rex_runtime::config::organisations(organisations_file.as_deref())?;
     // Tokens are checked even here; the development key lives under the data folder and
     // `rex-suite token` mints tokens with it.
     let (private, public) = dev_keys(&data_dir)?;
@@ -291,6 +297,7 @@ async fn main() -> anyhow::Result<()> {
         Some(public_listener),
         rex_registration::Options {
             notification_url: Some(notification_url),
+            organisations: Arc::new(organisations.clone()),
             ..rex_registration::Options::new(
                 base("registration.db", registration_token, registration_audit),
                 calendar,
@@ -315,7 +322,7 @@ async fn main() -> anyhow::Result<()> {
             retry_base: std::time::Duration::from_secs(5),
         },
         poll: std::time::Duration::from_secs(2),
-        organisations: rex_notification::organisations(None)?,
+        organisations,
     };
     let notification = rex_notification::serve(
         notification_listener,

@@ -15,7 +15,6 @@ pub use grpc::access::ACCESS;
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,17 +61,6 @@ impl Default for Settings {
             organisations: Organisations::shipped(),
         }
     }
-}
-
-/// The organisations' identity from `path`, or the shipped one; a file that cannot be read or
-/// misses a field stops the start, naming the file and the field.
-pub fn organisations(path: Option<&std::path::Path>) -> anyhow::Result<Organisations> {
-    let Some(path) = path else {
-        return Ok(Organisations::shipped());
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the organisations file {}", path.display()))?;
-    Organisations::parse(&text).with_context(|| path.display().to_string())
 }
 
 /// Builds the service on its database (running the migrations) with its templates checked.

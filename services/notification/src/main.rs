@@ -88,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings {
         base,
         templates_dir: cli.templates_dir,
-        organisations: rex_notification::organisations(cli.organisations_file.as_deref())?,
+        organisations: rex_runtime::config::organisations(cli.organisations_file.as_deref())?,
         smtp: Smtp {
             host: cli.smtp_host,
             port: cli.smtp_port,

@@ -69,22 +69,6 @@ impl Options {
     }
 }
 
-/// The organisations' details from `file` (as `config/organisations.toml`), checked; none: the
-/// shipped demonstration details. An unreadable or incomplete file is refused, so that the
-/// service does not start with it.
-pub fn read_organisations(
-    file: Option<&std::path::Path>,
-) -> anyhow::Result<Arc<rex_domain::Organisations>> {
-    let Some(file) = file else {
-        return Ok(Arc::new(rex_domain::Organisations::shipped()));
-    };
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-    rex_domain::Organisations::parse(&text)
-        .map(Arc::new)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
-}
-
 /// The lookup cache's default size: about a million and a half published records (a record
 /// takes about 350 bytes).
 pub const DEFAULT_LOOKUP_CACHE_MB: u64 = 512;

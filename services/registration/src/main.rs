@@ -72,7 +72,9 @@ async fn main() -> anyhow::Result<()> {
             .map_err(anyhow::Error::msg)
             .context("procedure catalogue")?,
     );
-    let organisations = rex_registration::read_organisations(cli.organisations_file.as_deref())?;
+    let organisations = Arc::new(rex_runtime::config::organisations(
+        cli.organisations_file.as_deref(),
+    )?);
     // Security settings are checked before any port is bound.
     if matches!(cli.command, None | Some(Command::Serve)) {
         let served: Vec<SocketAddr> = std::iter::once(cli.listen)

@@ -291,6 +291,18 @@ pub fn start<T: clap::Parser>(service: &str) -> T {
     parse_layered_command(command)
 }
 
+/// The organisations' details (letterheads, the public site's identity) from `file`, shaped as
+/// `config/organisations.toml`, checked; none: the shipped demonstration details. A file that
+/// cannot be read or misses a field stops the start, naming the file and the field.
+pub fn organisations(file: Option<&std::path::Path>) -> anyhow::Result<rex_domain::Organisations> {
+    let Some(file) = file else {
+        return Ok(rex_domain::Organisations::shipped());
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    rex_domain::Organisations::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
 /// What a service binary does: `serve` (the default when no command is given) or `migrate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
 pub enum Command {

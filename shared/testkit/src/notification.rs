@@ -62,8 +62,7 @@ impl NotificationService {
                 retry_base: Duration::from_millis(100),
             },
             poll: Duration::from_millis(50),
-            organisations: rex_notification::organisations(None)
-                .unwrap_or_else(|e| panic!("the shipped organisations: {e}")),
+            organisations: rex_domain::Organisations::shipped(),
         }
     }
 
