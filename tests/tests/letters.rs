@@ -46,7 +46,7 @@ const FACTS: &[(&str, &str)] = &[
     ("phone", "+7 7172 55 01 02"),
     ("email", "a.sarsenbayeva@atameken.kz"),
     ("change", "added"),
-    ("active", "yes"),
+    ("active", "true"),
 ];
 
 const KINDS: [(NotificationKind, &str); 8] = [
@@ -167,6 +167,9 @@ async fn reg_8_every_notice_is_a_signed_letter_under_100_kb_with_a_sequential_re
                 "{name}: codes and ISO dates are said in words:\n{}",
                 n.body
             );
+            if kind == NotificationKind::AuthorizedPersonsChanged && language == Language::Kk {
+                assert!(n.body.contains("қосылды; белсенді: иә"), "{}", n.body);
+            }
             let path = dir.join(format!("{name}.pdf"));
             std::fs::write(&path, pdf).unwrap();
             if let Some(pdftoppm) = &rasteriser {

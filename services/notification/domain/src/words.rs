@@ -74,6 +74,11 @@ pub const CODES: &[(&str, [&str; 3])] = &[
             "the authorized body",
         ],
     ),
+    // REG-13: how the list of authorized persons changed, and whether the person acts.
+    ("added", ["қосылды", "добавлено", "added"]),
+    ("updated", ["өзгертілді", "изменено", "updated"]),
+    ("true", ["иә", "да", "yes"]),
+    ("false", ["жоқ", "нет", "no"]),
     (
         "CHANGE_CATEGORY_NAME_OR_LOCATION",
         [
@@ -184,6 +189,12 @@ mod tests {
             fact_in_words("2026-11-28", Language::Ru),
             "28 ноября 2026 г."
         );
+    }
+
+    #[test]
+    fn reg_13_the_change_of_a_person_and_whether_they_act_are_said_in_words() {
+        assert_eq!(fact_in_words("added", Language::Kk), "қосылды");
+        assert_eq!(fact_in_words("false", Language::Ru), "нет");
     }
 
     #[test]
