@@ -201,6 +201,23 @@ fn cli(args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
+fn show_names_the_order_its_registration_and_when_it_is_in_force() {
+    let (code, out, err) = cli(&["show", "kz-244-registration"]);
+    assert_eq!(code, 0, "{err}");
+    let mut lines = out.lines().skip(1);
+    assert_eq!(
+        lines.next(),
+        Some(
+            "Order 244-NK of 31 March 2021, registered by the Ministry of Justice under No. 22437; items 4–12 (chapter 2), annex 1"
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some("In force from 12 April 2021 (approximately)")
+    );
+}
+
+#[test]
 fn ver_2_the_command_gives_the_due_date_of_a_step_or_the_total_first() {
     let (code, out, _) = cli(&[
         "due",

@@ -350,8 +350,41 @@ fn maximum(s: &rex_procedure::model::Step) -> (String, String) {
     }
 }
 
+/// A date of the catalogue as a reader writes it: `31 March 2021`.
+fn long_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| iso.to_owned())
+}
+
+/// The order the procedure comes from: its number and date, its registration with the Ministry
+/// of Justice, the clauses, and when it is in force.
+fn identity(p: &Procedure) -> String {
+    let s = &p.source;
+    let registered = s
+        .registration
+        .as_deref()
+        .map(|n| format!(", registered by the Ministry of Justice under No. {n}"))
+        .unwrap_or_else(|| ", its registration with the Ministry of Justice not given".into());
+    let approximate = |yes: bool| if yes { " (approximately)" } else { "" };
+    let f = &p.in_force;
+    let until = match &f.to {
+        Some(to) => format!(" to {}{}", long_date(to), approximate(f.to_approximate)),
+        None => String::new(),
+    };
+    format!(
+        "Order {} of {}{registered}; {}\nIn force from {}{}{until}\n",
+        s.order,
+        long_date(&s.date),
+        s.clauses,
+        long_date(&f.from),
+        approximate(f.from_approximate),
+    )
+}
+
 fn table(p: &Procedure) -> String {
     let mut out = format!("{} — {}\n", p.id.value, p.title.en);
+    out.push_str(&identity(p));
     out.push_str("step\tactor\tmaximum\tunit\tclause\n");
     for s in &p.steps {
         let (count, unit) = maximum(s);
