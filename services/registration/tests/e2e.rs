@@ -851,21 +851,62 @@ async fn rev_3_a_revoked_number_is_never_given_again(mut s: RegistrationService)
 }
 on_both_backends!(spawn_registration => rev_3_a_revoked_number_is_never_given_again);
 
-async fn rev_5_no_court_brings_back_a_number_once_the_exporter_has_another(
+async fn rev_5_a_court_decision_is_executed_beside_a_newer_number_until_the_exporter_chooses(
     mut s: RegistrationService,
 ) {
-    let (first, _) = reapplied_after_a_second_revocation(&mut s).await;
-    // Now a court annulling the second revocation would make two active registrations.
-    let err = s
+    let (first, second) = reapplied_after_a_second_revocation(&mut s).await;
+    // A court annuls the second revocation of the first number: executed, never refused by
+    // REG-10; both numbers are active until the exporter says which to keep.
+    let answer = s
         .client
         .reinstate_registration(scenario::reinstatement(&first, "SMEC 2", "2026-05-04"))
         .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        answer.registration.unwrap().status,
+        RegistrationStatus::Active as i32
+    );
+    assert_eq!(answer.newer_registration_number, second);
+    // Asked within 3 working days (the catalogue's REV-5-choice) of Monday 4 May: 5, 6 and 8
+    // May (7 May, Defender of the Fatherland Day, is a holiday).
+    assert_eq!(answer.choice_due_on, Some(pdate("2026-05-08")));
+    for number in [&first, &second] {
+        assert_eq!(
+            s.lookup(number, None).await.status,
+            LookupStatus::Valid as i32,
+            "{number} is active"
+        );
+    }
+    // The exporter keeps the first: its request revokes the second and answers the question.
+    s.set_today("2026-05-06");
+    s.revoke_at_exporters_request(&second, "2026-05-06").await;
+    let row = sqlx::query("SELECT kept_number, resolved_on FROM court_choices")
+        .fetch_one(&s.db.pool)
+        .await
+        .unwrap();
+    let kept: String = sqlx::Row::try_get(&row, "kept_number").unwrap();
+    let resolved: String = sqlx::Row::try_get(&row, "resolved_on").unwrap();
+    assert_eq!(
+        (kept.as_str(), resolved.as_str()),
+        (first.as_str(), "2026-05-06")
+    );
+    // And REG-10 holds again: the one active number is the first, counted as such.
+    let again = s.submit(scenario::paper(0, "2026-05-06")).await;
+    let err = s
+        .client
+        .register_exporter(RegisterExporterRequest {
+            idempotency_key: String::new(),
+            application_id: again.application.unwrap().application_id,
+            authorized_person_id: scenario::OFFICER.into(),
+        })
+        .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert_eq!(err.code(), Code::FailedPrecondition, "{}", err.message());
     assert!(err.message().contains("REG-10"), "{}", err.message());
 }
 on_both_backends!(
-    spawn_registration => rev_5_no_court_brings_back_a_number_once_the_exporter_has_another
+    spawn_registration => rev_5_a_court_decision_is_executed_beside_a_newer_number_until_the_exporter_chooses
 );
 
 // ---- REG-5: public lookup --------------------------------------------------------------------------
@@ -1693,7 +1734,7 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
             .unwrap_err()
             .to_string();
     assert!(
-        err.contains("schema version 9999, newer than this release knows (5)"),
+        err.contains("schema version 9999, newer than this release knows (6)"),
         "{err}"
     );
 }

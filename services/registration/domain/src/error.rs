@@ -102,10 +102,6 @@ pub enum RegistrationError {
         decided_on: NaiveDate,
         revoked_on: NaiveDate,
     },
-    #[error(
-        "exporter {tin} holds another active registration since the revocation; revoke it first at the exporter's request: an exporter is registered once (REG-10, REV-4, REV-5)"
-    )]
-    Rev5NewerRegistrationActive { tin: String },
     /// A period whose end lies outside the calendar's years.
     #[error("{message} ({rule})")]
     PeriodOutOfRange { rule: &'static str, message: String },

@@ -30,6 +30,8 @@ pub struct Periods {
     pub change_decision: Period,
     /// REV-2: notify the exporter of a revocation.
     pub revocation_notice: Period,
+    /// REV-5: ask the exporter which number to keep when a court reinstated one beside a newer.
+    pub court_choice: Period,
     /// RET-1: documents are kept this many months from receipt.
     pub document_retention_months: u32,
 }
@@ -99,6 +101,11 @@ impl Periods {
                 "kz-244-revocation",
                 "REV-2",
                 "notify the exporter of the revocation",
+            )?,
+            court_choice: days(
+                "kz-244-revocation",
+                "REV-5-choice",
+                "ask the exporter which registration number to keep",
             )?,
             document_retention_months: retention.count,
         })

@@ -8,8 +8,7 @@ use rex_registration_domain::{
     RegistrationError, RegistrationNumber, RegistrationStatus, Requester, RevocationGround, limits,
 };
 use rex_runtime::auth::Caller;
-use rex_runtime::convert::date_from_proto;
-use rex_runtime::db::is_unique_violation;
+use rex_runtime::convert::{date_from_proto, date_to_proto};
 use rex_runtime::status::{FieldViolation, invalid_argument, invalid_field};
 use tonic::Status;
 
@@ -112,6 +111,13 @@ impl Registry {
         {
             let number = number.clone();
             return Err(refused(RegistrationError::Rev1AlreadyRevoked { number }));
+        }
+        // REV-5: revoking one of two numbers a court left active is the exporter's answer.
+        if let Some(kept) = store::resolve_court_choice(tx, number, r.revoked_on)
+            .await
+            .map_err(db_err)?
+        {
+            tracing::info!(revoked = %number, %kept, "the exporter's choice of number recorded (REV-5)");
         }
         let revocation = RevocationRow {
             revocation_id: uuid::Uuid::new_v4().to_string(),
@@ -232,18 +238,45 @@ impl Registry {
         )
         .await
         .map_err(db_err)?;
-        let (revoked, active) = (RegistrationStatus::Revoked, RegistrationStatus::Active);
-        if let Err(err) =
-            store::set_registration_status(tx, &reg.registration_number, revoked, active).await
-        {
-            return Err(if is_unique_violation(&err) {
-                refused(RegistrationError::Rev5NewerRegistrationActive {
-                    tin: reg.exporter_tin.clone(),
-                })
-            } else {
-                db_err(err)
-            });
+        // REV-5, restated: a court decision is executed even when the exporter holds a newer
+        // number (REG-10 does not refuse it); both stay active, and Atameken owes the exporter
+        // the question which to keep.
+        let newer = store::other_active(tx, &reg.exporter_tin, &reg.registration_number)
+            .await
+            .map_err(db_err)?;
+        if newer.is_some() {
+            store::set_beside_newer(tx, &reg.registration_number, true)
+                .await
+                .map_err(db_err)?;
         }
+        let (revoked, active) = (RegistrationStatus::Revoked, RegistrationStatus::Active);
+        store::set_registration_status(tx, &reg.registration_number, revoked, active)
+            .await
+            .map_err(db_err)?;
+        let choice = match newer {
+            Some(newer) => {
+                let step = self.step(self.periods.court_choice, self.today(), None)?;
+                let choice = store::CourtChoice {
+                    choice_id: uuid::Uuid::new_v4().to_string(),
+                    exporter_tin: reg.exporter_tin.clone(),
+                    reinstated_number: reg.registration_number.clone(),
+                    newer_number: newer,
+                    raised_on: self.today(),
+                    due_on: step.due.due,
+                };
+                store::raise_court_choice(tx, &choice)
+                    .await
+                    .map_err(db_err)?;
+                tracing::info!(
+                    reinstated = %choice.reinstated_number,
+                    newer = %choice.newer_number,
+                    due = %choice.due_on,
+                    "both numbers active until the exporter chooses (REV-5)"
+                );
+                Some(choice)
+            }
+            None => None,
+        };
         if let Some(doc) = req.court_decision.as_ref() {
             let docs = [(1_000, doc)];
             self.store_documents(tx, "revocation", &last.revocation_id, &docs, self.today())
@@ -268,6 +301,11 @@ impl Registry {
         let reg = self.load_registration(tx, number).await?;
         let answer = ReinstateRegistrationResponse {
             registration: Some(self.registration_proto(tx, &reg).await?),
+            newer_registration_number: choice
+                .as_ref()
+                .map(|c| c.newer_number.clone())
+                .unwrap_or_default(),
+            choice_due_on: choice.as_ref().map(|c| date_to_proto(c.due_on)),
         };
         self.public_change(tx, &reg.registration_number).await?;
         Ok(answer)

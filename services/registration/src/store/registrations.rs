@@ -244,3 +244,97 @@ pub async fn registrations_page(
     }
     Ok(page)
 }
+
+/// The exporter's other active registration, besides `number`: the newer one a court
+/// reinstatement finds (REV-5).
+pub async fn other_active(
+    conn: &mut AnyConnection,
+    tin: &str,
+    number: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT registration_number FROM registrations \
+         WHERE exporter_tin = $1 AND status = 'ACTIVE' AND registration_number <> $2 \
+         ORDER BY registration_number LIMIT 1",
+    )
+    .bind(tin)
+    .bind(number)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| r.try_get("registration_number")).transpose()
+}
+
+/// REV-5: `number` is active beside a newer one until the exporter chooses (outside REG-10's
+/// one-active index), or no longer.
+pub async fn set_beside_newer(conn: &mut AnyConnection, number: &str, beside: bool) -> Result<()> {
+    sqlx::query("UPDATE registrations SET beside_newer = $2 WHERE registration_number = $1")
+        .bind(number)
+        .bind(i64::from(beside))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An open question to the exporter which of two active numbers to keep (REV-5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourtChoice {
+    pub choice_id: String,
+    pub exporter_tin: String,
+    pub reinstated_number: String,
+    pub newer_number: String,
+    pub raised_on: NaiveDate,
+    pub due_on: NaiveDate,
+}
+
+pub async fn raise_court_choice(conn: &mut AnyConnection, c: &CourtChoice) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO court_choices (choice_id, exporter_tin, reinstated_number, newer_number, raised_on, due_on) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&c.choice_id)
+    .bind(&c.exporter_tin)
+    .bind(&c.reinstated_number)
+    .bind(&c.newer_number)
+    .bind(c.raised_on.to_string())
+    .bind(c.due_on.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The revocation of `revoked` answers the open question of its exporter, if any: the other
+/// number is kept, and is again the one active registration REG-10 counts. The number kept.
+pub async fn resolve_court_choice(
+    conn: &mut AnyConnection,
+    revoked: &str,
+    on: NaiveDate,
+) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT choice_id, reinstated_number, newer_number FROM court_choices \
+         WHERE resolved_on IS NULL AND (reinstated_number = $1 OR newer_number = $1)",
+    )
+    .bind(revoked)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id: String = row.try_get("choice_id")?;
+    let reinstated: String = row.try_get("reinstated_number")?;
+    let newer: String = row.try_get("newer_number")?;
+    let kept = if reinstated == revoked {
+        newer
+    } else {
+        reinstated
+    };
+    sqlx::query("UPDATE court_choices SET resolved_on = $2, kept_number = $3 WHERE choice_id = $1")
+        .bind(&id)
+        .bind(on.to_string())
+        .bind(&kept)
+        .execute(&mut *conn)
+        .await?;
+    // Whichever went, neither is beside another now.
+    set_beside_newer(conn, revoked, false).await?;
+    set_beside_newer(conn, &kept, false).await?;
+    Ok(Some(kept))
+}
