@@ -286,6 +286,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let settings = rex_verification::Settings {
         notification_url: Some(notification_url.clone()),
+        organisations: organisations.clone(),
         ..rex_verification::Settings::new(
             base("verification.db", verification_token, verification_audit),
             calendar.clone(),

@@ -56,6 +56,8 @@ pub struct Settings {
     pub notification_url: Option<String>,
     /// The periods of Order 358-NK from the procedure catalogue; none: the shipped catalogue's.
     pub periods: Option<rex_verification_domain::Periods>,
+    /// The authorized body that signs conclusions (`config/organisations.toml` when not given).
+    pub organisations: rex_domain::Organisations,
 }
 
 impl Settings {
@@ -72,6 +74,7 @@ impl Settings {
             poll: Duration::from_secs(1),
             notification_url: None,
             periods: None,
+            organisations: rex_domain::Organisations::shipped(),
         }
     }
 }
@@ -103,7 +106,8 @@ pub async fn ministry(settings: &Settings) -> anyhow::Result<Ministry> {
         // A dossier holds every document of a registration.
         RegistrationServiceClient::new(channel).max_decoding_message_size(256 * 1024 * 1024),
         calls,
-    ))
+    )
+    .with_organisations(&settings.organisations))
 }
 
 /// Serves the verification service on `listener`, with its worker, until `shutdown`.

@@ -46,6 +46,10 @@ struct Cli {
     /// The notification service that delivers the deadline warnings (none: they wait in the outbox).
     #[arg(long, global = true, env = "REX_NOTIFICATION_URL")]
     notification_url: Option<String>,
+    /// The authorized body that issues conclusions (TOML, shaped as config/organisations.toml);
+    /// none: the shipped demonstration details.
+    #[arg(long, global = true, env = "REX_ORGANISATIONS_FILE")]
+    organisations_file: Option<PathBuf>,
     /// Calendar files that add to or replace the built-in years.
     #[arg(long, global = true, env = "REX_CALENDAR_DIR")]
     calendar_dir: Option<PathBuf>,
@@ -81,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
             ..Calls::default()
         },
         notification_url: cli.notification_url,
+        organisations: rex_runtime::config::organisations(cli.organisations_file.as_deref())?,
         ..Settings::new(base, calendar, cli.registration_url)
     };
     let listener = tokio::net::TcpListener::bind(cli.listen)

@@ -46,6 +46,8 @@ pub struct Ministry {
     pub(crate) ops_clock: Arc<dyn Clock>,
     pub(crate) registry: RegistrationServiceClient<Channel>,
     pub(crate) calls: Calls,
+    /// The authorized body that issues conclusions (VER-9), from the organisations file.
+    pub(crate) authority: rex_domain::organisation::Localized,
 }
 
 impl Ministry {
@@ -66,7 +68,14 @@ impl Ministry {
             ops_clock,
             registry,
             calls,
+            authority: rex_domain::Organisations::shipped().ministry.name,
         }
+    }
+
+    /// The same service issuing conclusions in the name of `organisations`' Ministry.
+    pub fn with_organisations(mut self, organisations: &rex_domain::Organisations) -> Self {
+        self.authority = organisations.ministry.name.clone();
+        self
     }
 
     pub fn db(&self) -> &Db {

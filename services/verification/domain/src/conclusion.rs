@@ -13,7 +13,9 @@ use rex_domain::Language;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Conclusion {
     pub document: &'static str,
-    pub authority: &'static str,
+    /// The authorized body, as configured (the organisations file), in English and Russian.
+    pub authority: String,
+    pub authority_ru: String,
     pub legal_basis: &'static str,
     pub case_id: String,
     pub requesting_country: String,
@@ -29,6 +31,7 @@ pub struct Conclusion {
     pub concluded_on: NaiveDate,
     pub outcome: String,
     pub outcome_text: &'static str,
+    pub outcome_text_ru: &'static str,
     pub conclusion: String,
     pub findings: Vec<ConclusionFinding>,
     pub officer_id: String,
@@ -59,6 +62,24 @@ pub fn outcome_text(outcome: Outcome) -> &'static str {
         }
         Outcome::ActivityCeased => {
             "The exporter has ceased its activity; the revocation of its registration is requested."
+        }
+    }
+}
+
+/// The outcome in Russian, the conclusion's other language (VER-9).
+pub fn outcome_text_ru(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::RegistrationConfirmed => {
+            "Регистрация экспортера в системе REX подтверждается как обоснованная."
+        }
+        Outcome::GspConditionsNotMet => {
+            "Экспортер не соответствует условиям ГСП; запрашивается отзыв его регистрации."
+        }
+        Outcome::ObligationsNotKept => {
+            "Экспортер не выполнил обязательства, принятые при регистрации; запрашивается отзыв его регистрации."
+        }
+        Outcome::ActivityCeased => {
+            "Экспортер прекратил деятельность; запрашивается отзыв его регистрации."
         }
     }
 }
@@ -97,17 +118,21 @@ impl Conclusion {
         format!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Verification conclusion {case}</title>\
 <style>body{{font-family:serif;max-width:42em;margin:2em auto}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #000;padding:.3em;text-align:left}}@media print{{body{{margin:0}}}}</style></head><body>\
+<h1 lang=\"ru\">Заключение о проверке обоснованности регистрации экспортера в системе REX</h1>\
 <h1>Conclusion on the verification of an exporter's registration in the REX system</h1>\
-<p>{authority}<br>{basis}</p>\
-<table><tr><th>Case</th><td>{case}</td></tr><tr><th>Requesting country</th><td>{country}</td></tr>\
-<tr><th>Your reference</th><td>{foreign}</td></tr><tr><th>Registration number</th><td>{number}</td></tr>\
-<tr><th>Exporter</th><td>{exporter}</td></tr>\
-<tr><th>Request received</th><td>{received}</td></tr><tr><th>Period of 30 working days counted from</th><td>{counted}</td></tr>\
-<tr><th>Concluded</th><td>{concluded}</td></tr></table>\
-<h2>Result</h2><p><strong>{outcome_text}</strong></p><p>{text}</p>\
-<h2>Findings</h2><table><tr><th>Document</th><th>Completeness</th><th>Reliability</th><th>Note</th></tr>{rows}</table>\
+<p><span lang=\"ru\">{authority_ru}</span><br>{authority}<br>{basis}</p>\
+<table><tr><th>Дело / Case</th><td>{case}</td></tr><tr><th>Запрашивающая страна / Requesting country</th><td>{country}</td></tr>\
+<tr><th>Ваш номер / Your reference</th><td>{foreign}</td></tr><tr><th>Регистрационный номер / Registration number</th><td>{number}</td></tr>\
+<tr><th>Экспортер / Exporter</th><td>{exporter}</td></tr>\
+<tr><th>Запрос получен / Request received</th><td>{received}</td></tr>\
+<tr><th>Срок 30 рабочих дней исчисляется с / Period of 30 working days counted from</th><td>{counted}</td></tr>\
+<tr><th>Заключение вынесено / Concluded</th><td>{concluded}</td></tr></table>\
+<h2>Результат / Result</h2><p lang=\"ru\"><strong>{outcome_text_ru}</strong></p><p><strong>{outcome_text}</strong></p><p>{text}</p>\
+<h2>Результаты проверки / Findings</h2><table><tr><th>Документ / Document</th><th>Полнота / Completeness</th><th>Достоверность / Reliability</th><th>Примечание / Note</th></tr>{rows}</table>\
 <p>{signatory}</p></body></html>\n",
-            authority = esc(self.authority),
+            authority = esc(&self.authority),
+            authority_ru = esc(&self.authority_ru),
+            outcome_text_ru = esc(self.outcome_text_ru),
             basis = esc(self.legal_basis),
             case = esc(&self.case_id),
             country = esc(&self.requesting_country),
@@ -187,7 +212,8 @@ impl Conclusion {
         };
         Conclusion {
             document: "Conclusion on the verification of the validity of an exporter's registration in the REX system",
-            authority: "Ministry of Trade and Integration of the Republic of Kazakhstan",
+            authority: input.authority.en.clone(),
+            authority_ru: input.authority.ru.clone(),
             legal_basis: "Rules approved by Order No. 358-NK of 25 May 2021, item 10",
             case_id: case.case_id.clone(),
             requesting_country: case.requesting_country.name().to_owned(),
@@ -205,6 +231,7 @@ impl Conclusion {
             concluded_on: today,
             outcome: input.outcome.as_str().to_owned(),
             outcome_text: outcome_text(input.outcome),
+            outcome_text_ru: outcome_text_ru(input.outcome),
             conclusion: input.text.clone(),
             findings: case
                 .check_findings

@@ -250,6 +250,8 @@ pub struct ConclusionInput {
     pub signatory: Signatory,
     /// The exporter as Atameken's dossier names it; none when no dossier came (VER-5).
     pub exporter_name: Option<String>,
+    /// The authorized body the conclusion is issued by (VER-9): the configured Ministry.
+    pub authority: rex_domain::organisation::Localized,
 }
 
 /// Who signs a conclusion, as the caller's token names them; empty where it does not.
@@ -288,6 +290,8 @@ impl ConclusionInput {
                 officer_id,
                 signatory: Signatory::default(),
                 exporter_name: None,
+                // The shipped details until the service gives its configured ones.
+                authority: rex_domain::Organisations::shipped().ministry.name,
             }),
             _ => Err(VerificationError::Invalid(problems)),
         }

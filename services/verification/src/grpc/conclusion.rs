@@ -58,6 +58,7 @@ impl Ministry {
             .and_then(|name| exporter_in_words(&name.english, &name.primary));
         let input = ConclusionInput {
             exporter_name: exporter,
+            authority: self.authority.clone(),
             ..input
         };
         let concluded =

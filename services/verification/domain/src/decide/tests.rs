@@ -321,10 +321,10 @@ fn ver_7_the_conclusion_labels_the_moment_received_the_day_counted_from_and_who_
     assert_eq!(c.period_counted_from, d("2026-11-30"));
     let html = c.to_html();
     for expected in [
-        "<th>Request received</th><td>28 November 2026, 15:30 Astana time (UTC+05:00)</td>",
-        "<th>Period of 30 working days counted from</th><td>30 November 2026</td>",
-        "<th>Concluded</th><td>14 December 2026</td>",
-        "<th>Exporter</th><td>Altyn Dan LLP (ТОО «Алтын Дән»)</td>",
+        "Request received</th><td>28 November 2026, 15:30 Astana time (UTC+05:00)</td>",
+        "Period of 30 working days counted from</th><td>30 November 2026</td>",
+        "Concluded</th><td>14 December 2026</td>",
+        "Exporter</th><td>Altyn Dan LLP (ТОО «Алтын Дән»)</td>",
         "Head, Origin of Goods Division, D. Ye. Zhumabekov<br>(officer MTI-7)",
     ] {
         assert!(html.contains(expected), "missing {expected:?} in {html}");
@@ -343,4 +343,36 @@ fn ver_7_without_a_dossier_or_a_named_officer_the_conclusion_says_so() {
         "{html}"
     );
     assert!(html.contains("<p>Officer: MTI-7</p>"), "{html}");
+}
+
+#[test]
+fn ver_9_the_conclusion_is_in_russian_and_english_in_the_configured_authoritys_name() {
+    let case = Case::fixture(CaseStatus::Checked);
+    let input = ConclusionInput {
+        authority: rex_domain::organisation::Localized {
+            kk: "Қазақстан Республикасының Сауда министрлігі".into(),
+            ru: "Министерство торговли Республики Казахстан".into(),
+            en: "Ministry of Trade of the Republic of Kazakhstan".into(),
+        },
+        ..conclusion_input(Outcome::ActivityCeased)
+    };
+    let concluded = decide_issue_conclusion(&case, &dossier(), input, d("2026-03-30")).unwrap();
+    let c = &concluded.conclusion;
+    assert_eq!(
+        c.authority,
+        "Ministry of Trade of the Republic of Kazakhstan"
+    );
+    let html = c.to_html();
+    for expected in [
+        "Заключение о проверке обоснованности регистрации экспортера в системе REX",
+        "<span lang=\"ru\">Министерство торговли Республики Казахстан</span><br>Ministry of Trade of the Republic of Kazakhstan",
+        "Экспортер прекратил деятельность; запрашивается отзыв его регистрации.",
+        "The exporter has ceased its activity; the revocation of its registration is requested.",
+    ] {
+        assert!(html.contains(expected), "missing {expected:?} in {html}");
+    }
+    assert!(
+        !html.contains("Ministry of Trade and Integration"),
+        "no hard-coded name"
+    );
 }
