@@ -839,6 +839,116 @@ async fn rev_5_a_court_brings_the_revoked_number_back(mut s: RegistrationService
 }
 on_both_backends!(spawn_registration => rev_5_a_court_brings_the_revoked_number_back);
 
+fn contest(number: &str, case: &str, filed_on: &str) -> ContestRevocationRequest {
+    ContestRevocationRequest {
+        registration_number: number.into(),
+        court_case_reference: case.into(),
+        filed_on: Some(pdate(filed_on)),
+        officer_id: scenario::OFFICER.into(),
+        ..Default::default()
+    }
+}
+
+fn dismissal(number: &str, case: &str, on: &str) -> DismissChallengeRequest {
+    DismissChallengeRequest {
+        registration_number: number.into(),
+        court_case_reference: case.into(),
+        dismissed_on: Some(pdate(on)),
+        officer_id: scenario::OFFICER.into(),
+        ..Default::default()
+    }
+}
+
+/// The revocation in force of `number` as the registration shows it.
+async fn revocation_in_force(s: &mut RegistrationService, number: &str) -> Revocation {
+    let reg = s
+        .client
+        .get_registration(GetRegistrationRequest {
+            registration_number: number.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    reg.revocations.last().cloned().unwrap()
+}
+
+async fn rev_8_a_contested_revocation_is_marked_until_the_court_decides(
+    mut s: RegistrationService,
+) {
+    let number = revoked_on_1_april(&mut s).await;
+    s.set_today("2026-04-10");
+    // Filed before the revocation: refused naming the date.
+    let early = s
+        .client
+        .contest_revocation(contest(&number, "SMEC 3-77/2026", "2026-03-30"))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::InvalidArgument, "{}", early.message());
+    s.client
+        .contest_revocation(contest(&number, "SMEC 3-77/2026", "2026-04-08"))
+        .await
+        .unwrap();
+    let r = revocation_in_force(&mut s, &number).await;
+    assert_eq!(
+        (
+            r.challenge_case_reference.as_str(),
+            r.challenge_state.as_str()
+        ),
+        ("SMEC 3-77/2026", "CONTESTED")
+    );
+    assert_eq!(r.challenged_on, Some(pdate("2026-04-08")));
+    assert_eq!(r.challenge_closed_on, None);
+    // One challenge at a time; a dismissal names the pending case.
+    let twice = s
+        .client
+        .contest_revocation(contest(&number, "SMEC 3-78/2026", "2026-04-09"))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    assert!(twice.message().contains("REV-8"), "{}", twice.message());
+    let other = s
+        .client
+        .dismiss_challenge(dismissal(&number, "SMEC 9-1/2026", "2026-04-09"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        other.code(),
+        Code::FailedPrecondition,
+        "{}",
+        other.message()
+    );
+    // Dismissed: the revocation stands, the challenge is closed.
+    s.client
+        .dismiss_challenge(dismissal(&number, "SMEC 3-77/2026", "2026-04-09"))
+        .await
+        .unwrap();
+    let r = revocation_in_force(&mut s, &number).await;
+    assert_eq!(r.challenge_state, "DISMISSED");
+    assert_eq!(r.challenge_closed_on, Some(pdate("2026-04-09")));
+    assert_eq!(
+        s.lookup(&number, None).await.status,
+        LookupStatus::Revoked as i32
+    );
+    // An appeal contests it again; the court's annulment (REV-5) closes it as ANNULLED.
+    s.client
+        .contest_revocation(contest(&number, "Appeal 3a-5/2026", "2026-04-10"))
+        .await
+        .unwrap();
+    let back = reinstated_by_the_court(&mut s, &number).await;
+    assert_eq!(back.status, RegistrationStatus::Active as i32);
+    let r = back.revocations.last().unwrap();
+    assert_eq!(
+        (
+            r.challenge_case_reference.as_str(),
+            r.challenge_state.as_str()
+        ),
+        ("Appeal 3a-5/2026", "ANNULLED")
+    );
+}
+on_both_backends!(spawn_registration => rev_8_a_contested_revocation_is_marked_until_the_court_decides);
+
 async fn rev_4_reapplication_after_revocation_gets_a_new_number(mut s: RegistrationService) {
     let (_, second) = reapplied_after_a_second_revocation(&mut s).await;
     assert_eq!(second, "KZREX002040520260002");
@@ -1734,7 +1844,7 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
             .unwrap_err()
             .to_string();
     assert!(
-        err.contains("schema version 9999, newer than this release knows (6)"),
+        err.contains("schema version 9999, newer than this release knows (7)"),
         "{err}"
     );
 }

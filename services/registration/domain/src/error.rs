@@ -102,6 +102,24 @@ pub enum RegistrationError {
         decided_on: NaiveDate,
         revoked_on: NaiveDate,
     },
+    #[error(
+        "registration {number} is {status}: only a revocation in force is contested in court (REV-8)"
+    )]
+    Rev8NotRevoked {
+        number: String,
+        status: crate::RegistrationStatus,
+    },
+    #[error(
+        "the revocation of {number} is already contested in court case {case}; the court decides it first (REV-8)"
+    )]
+    Rev8AlreadyContested { number: String, case: String },
+    #[error("the revocation of {number} has no pending court challenge {case} (REV-8)")]
+    Rev8NoSuchChallenge { number: String, case: String },
+    #[error("{filed_on} is before the revocation of {revoked_on} (REV-8)")]
+    Rev8FiledBeforeRevocation {
+        filed_on: NaiveDate,
+        revoked_on: NaiveDate,
+    },
     /// A period whose end lies outside the calendar's years.
     #[error("{message} ({rule})")]
     PeriodOutOfRange { rule: &'static str, message: String },
@@ -130,6 +148,7 @@ impl RegistrationError {
             Chg1ChangedAfterNotice { .. } => ErrorKind::InvalidField("changed_on"),
             Rev1BeforeValidity { .. } => ErrorKind::InvalidField("revoked_on"),
             Rev5DecisionBeforeRevocation { .. } => ErrorKind::InvalidField("court_decision_on"),
+            Rev8FiledBeforeRevocation { .. } => ErrorKind::InvalidField("filed_on"),
             _ => ErrorKind::FailedPrecondition,
         }
     }

@@ -23,7 +23,7 @@ pub use checks::Finding;
 pub use error::{ErrorKind, RegistrationError};
 pub use form::{Language, NoticeChannel, RegistrationData, SubmissionChannel};
 pub use periods::{Period, Periods};
-pub use revocation::{LookupStatus, RevocationFacts, status_on};
+pub use revocation::{ChallengeFacts, ChallengeState, LookupStatus, RevocationFacts, status_on};
 pub use rex_domain::{NumberError, RegistrationNumber};
 pub use states::{
     ApplicationStatus, ChangeCategory, ChangeStatus, RefusalReason, RegistrationStatus, Requester,

@@ -100,6 +100,98 @@ pub fn revocation_to_annul<R: RevocationFacts>(
     Ok(index)
 }
 
+/// REV-8: where a revocation stands in court.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeState {
+    /// Contested; the court has not decided.
+    Contested,
+    /// The court dismissed the challenge: the revocation stands.
+    Dismissed,
+    /// The court annulled the revocation (REV-5).
+    Annulled,
+}
+
+impl ChallengeState {
+    /// As the contract says it: `CONTESTED`, `DISMISSED`, `ANNULLED`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ChallengeState::Contested => "CONTESTED",
+            ChallengeState::Dismissed => "DISMISSED",
+            ChallengeState::Annulled => "ANNULLED",
+        }
+    }
+}
+
+/// A revocation as far as a court challenge is concerned (REV-8).
+pub trait ChallengeFacts: RevocationFacts {
+    /// The court case contesting it; empty when never contested.
+    fn challenge_case(&self) -> &str;
+    /// The court decided the challenge.
+    fn challenge_closed(&self) -> bool;
+
+    /// None when never contested.
+    fn challenge_state(&self) -> Option<ChallengeState> {
+        if self.challenge_case().is_empty() {
+            None
+        } else if !self.challenge_closed() {
+            Some(ChallengeState::Contested)
+        } else if self.annulled() {
+            Some(ChallengeState::Annulled)
+        } else {
+            Some(ChallengeState::Dismissed)
+        }
+    }
+}
+
+/// REV-8: the revocation in force of a revoked registration is contested in court, once at a
+/// time, from its date on. Returns the index of the revocation contested.
+pub fn revocation_to_contest<R: ChallengeFacts>(
+    number: &str,
+    status: RegistrationStatus,
+    revocations: &[R],
+    filed_on: NaiveDate,
+) -> Result<usize, RegistrationError> {
+    let in_force = revocations.iter().rposition(|r| !r.annulled());
+    let (RegistrationStatus::Revoked, Some(index)) = (status, in_force) else {
+        return Err(RegistrationError::Rev8NotRevoked {
+            number: number.to_owned(),
+            status,
+        });
+    };
+    let revocation = &revocations[index];
+    if revocation.challenge_state() == Some(ChallengeState::Contested) {
+        return Err(RegistrationError::Rev8AlreadyContested {
+            number: number.to_owned(),
+            case: revocation.challenge_case().to_owned(),
+        });
+    }
+    if filed_on < revocation.revoked_on() {
+        return Err(RegistrationError::Rev8FiledBeforeRevocation {
+            filed_on,
+            revoked_on: revocation.revoked_on(),
+        });
+    }
+    Ok(index)
+}
+
+/// REV-8: the court dismissed challenge `case`, which must be pending. Returns the index of the
+/// revocation it contested.
+pub fn challenge_to_dismiss<R: ChallengeFacts>(
+    number: &str,
+    revocations: &[R],
+    case: &str,
+) -> Result<usize, RegistrationError> {
+    revocations
+        .iter()
+        .position(|r| {
+            r.challenge_state() == Some(ChallengeState::Contested) && r.challenge_case() == case
+        })
+        .ok_or_else(|| RegistrationError::Rev8NoSuchChallenge {
+            number: number.to_owned(),
+            case: case.to_owned(),
+        })
+}
+
 /// The status of a number on a date, as the public lookup shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LookupStatus {

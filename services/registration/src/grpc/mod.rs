@@ -311,6 +311,8 @@ audit_subject! {
     RegisterExporterResponse => |a| number(a.registration.as_ref());
     RevokeRegistrationResponse => |a| number(a.registration.as_ref());
     ReinstateRegistrationResponse => |a| number(a.registration.as_ref());
+    ContestRevocationResponse => |a| number(a.registration.as_ref());
+    DismissChallengeResponse => |a| number(a.registration.as_ref());
     DecideChangeResponse => |a| number(a.registration.as_ref());
     SubmitChangeResponse => |a| a.change.as_ref().map(|x| x.registration_number.clone()).unwrap_or_default();
     SaveAuthorizedPersonResponse => |a| a.person.as_ref().map(|x| x.person_id.clone()).unwrap_or_default();
@@ -341,7 +343,9 @@ with_registration!(
     RegisterExporterResponse,
     DecideChangeResponse,
     RevokeRegistrationResponse,
-    ReinstateRegistrationResponse
+    ReinstateRegistrationResponse,
+    ContestRevocationResponse,
+    DismissChallengeResponse
 );
 
 /// Whom an exporter notice goes to, and how.
@@ -397,6 +401,10 @@ rpcs! {
         => caller revocations::revoke;
     reinstate_registration(ReinstateRegistrationRequest) -> ReinstateRegistrationResponse
         => caller revocations::reinstate;
+    contest_revocation(ContestRevocationRequest) -> ContestRevocationResponse
+        => caller revocations::contest;
+    dismiss_challenge(DismissChallengeRequest) -> DismissChallengeResponse
+        => caller revocations::dismiss;
     get_dossier(GetDossierRequest) -> GetDossierResponse => inner registrations::dossier;
     validate_statement(ValidateStatementRequest) -> ValidateStatementResponse
         => inner Registry::check_statement;

@@ -132,6 +132,9 @@ impl Registry {
             court_reference: None,
             court_decision_on: None,
             annulled_at: None,
+            challenge_case_reference: String::new(),
+            challenged_on: None,
+            challenge_closed_on: None,
         };
         store::insert_revocation(tx, &revocation)
             .await
@@ -229,6 +232,10 @@ impl Registry {
         .map_err(refused)?;
         let last = &revocations[index];
         let court_reference = req.court_reference.trim();
+        // REV-8: an annulment decides a pending challenge of this revocation.
+        store::close_challenge(tx, &last.revocation_id, decided_on)
+            .await
+            .map_err(db_err)?;
         store::annul_revocation(
             tx,
             &last.revocation_id,
@@ -310,4 +317,115 @@ impl Registry {
         self.public_change(tx, &reg.registration_number).await?;
         Ok(answer)
     }
+}
+
+/// What REV-8's two commands read: the number, the court case, the date.
+struct Challenge<'a> {
+    number: RegistrationNumber,
+    case: &'a str,
+    on: NaiveDate,
+}
+
+/// Checks a court challenge's fields (REV-8), naming each at fault.
+fn challenge<'a>(
+    caller: Option<Caller>,
+    number: &str,
+    case: &'a str,
+    officer_id: &str,
+    (field, on): (&'static str, Option<&rex_proto::google::r#type::Date>),
+) -> Result<Challenge<'a>, Status> {
+    let number = parse_number("registration_number", number)?;
+    let mut v = missing(&[(
+        "court_case_reference",
+        case,
+        "REV-8: the court case contesting the revocation",
+    )]);
+    v.extend(limited(&[(
+        "court_case_reference",
+        case,
+        limits::IDENTIFIER,
+    )]));
+    let actor = Actor::of(caller, "officer_id", officer_id, "REV-8", &mut v)?;
+    actor.on_branch(number.branch(), "the registration")?;
+    let on = date_from_proto(field, on).map_err(|e| v.push(e)).ok();
+    let Some(on) = on.filter(|_| v.is_empty()) else {
+        return Err(invalid_argument(&v));
+    };
+    Ok(Challenge {
+        number,
+        case: case.trim(),
+        on,
+    })
+}
+
+/// ContestRevocation (REV-8): the revocation in force is marked contested in court.
+pub(super) async fn contest(
+    registry: &Registry,
+    caller: Option<Caller>,
+    req: ContestRevocationRequest,
+) -> Result<ContestRevocationResponse, Status> {
+    let c = challenge(
+        caller,
+        &req.registration_number,
+        &req.court_case_reference,
+        &req.officer_id,
+        ("filed_on", req.filed_on.as_ref()),
+    )?;
+    let op = async |tx: &mut sqlx::AnyConnection| {
+        let reg = registry.load_registration(tx, &c.number).await?;
+        let revocations = store::revocations_of(tx, &reg.registration_number)
+            .await
+            .map_err(db_err)?;
+        let index = revocation::revocation_to_contest(
+            &reg.registration_number,
+            reg.status,
+            &revocations,
+            c.on,
+        )
+        .map_err(refused)?;
+        store::contest(tx, &revocations[index].revocation_id, c.case, c.on)
+            .await
+            .map_err(db_err)?;
+        tracing::info!(number = %c.number, case = c.case, "revocation contested in court (REV-8)");
+        Ok(ContestRevocationResponse {
+            registration: Some(registry.registration_proto(tx, &reg).await?),
+        })
+    };
+    registry
+        .public_write("ContestRevocation", &req.idempotency_key, &req, op)
+        .await
+}
+
+/// DismissChallenge (REV-8): the court dismissed the challenge; the revocation stands.
+pub(super) async fn dismiss(
+    registry: &Registry,
+    caller: Option<Caller>,
+    req: DismissChallengeRequest,
+) -> Result<DismissChallengeResponse, Status> {
+    let c = challenge(
+        caller,
+        &req.registration_number,
+        &req.court_case_reference,
+        &req.officer_id,
+        ("dismissed_on", req.dismissed_on.as_ref()),
+    )?;
+    let op = async |tx: &mut sqlx::AnyConnection| {
+        let reg = registry.load_registration(tx, &c.number).await?;
+        let revocations = store::revocations_of(tx, &reg.registration_number)
+            .await
+            .map_err(db_err)?;
+        let index =
+            revocation::challenge_to_dismiss(&reg.registration_number, &revocations, c.case)
+                .map_err(refused)?;
+        store::close_challenge(tx, &revocations[index].revocation_id, c.on)
+            .await
+            .map_err(db_err)?;
+        tracing::info!(number = %c.number, case = c.case, "court challenge dismissed (REV-8)");
+        Ok(DismissChallengeResponse {
+            registration: Some(registry.registration_proto(tx, &reg).await?),
+        })
+    };
+    registry
+        .public_write("DismissChallenge", &req.idempotency_key, &req, op)
+        .await
 }

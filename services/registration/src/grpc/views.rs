@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use rex_proto::common::Document;
 use rex_proto::registration::*;
+use rex_registration_domain::ChallengeFacts;
 use rex_runtime::convert::{date_to_proto, timestamp_to_proto};
 use tonic::Status;
 
@@ -83,6 +84,13 @@ impl Registry {
                 court_reference: r.court_reference.clone().unwrap_or_default(),
                 court_decision_on: r.court_decision_on.map(date_to_proto),
                 documents: documents.into_iter().map(|(_, d)| d).collect(),
+                challenge_case_reference: r.challenge_case_reference.clone(),
+                challenged_on: r.challenged_on.map(date_to_proto),
+                challenge_closed_on: r.challenge_closed_on.map(date_to_proto),
+                challenge_state: r
+                    .challenge_state()
+                    .map(|s| s.code().to_owned())
+                    .unwrap_or_default(),
             });
         }
         Ok(Registration {

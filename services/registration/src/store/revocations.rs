@@ -6,7 +6,7 @@ use rex_runtime::convert::rows::{date, instant, iso, opt_date, opt_instant};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use rex_registration_domain::{Requester, RevocationFacts, RevocationGround};
+use rex_registration_domain::{ChallengeFacts, Requester, RevocationFacts, RevocationGround};
 
 use super::{Result, code};
 
@@ -24,6 +24,10 @@ pub struct RevocationRow {
     pub court_reference: Option<String>,
     pub court_decision_on: Option<NaiveDate>,
     pub annulled_at: Option<DateTime<Utc>>,
+    /// REV-8: the court case contesting it ('' when never contested), filed and closed when.
+    pub challenge_case_reference: String,
+    pub challenged_on: Option<NaiveDate>,
+    pub challenge_closed_on: Option<NaiveDate>,
 }
 
 pub async fn revocations_of(conn: &mut AnyConnection, number: &str) -> Result<Vec<RevocationRow>> {
@@ -43,6 +47,48 @@ impl RevocationFacts for RevocationRow {
     }
 }
 
+impl ChallengeFacts for RevocationRow {
+    fn challenge_case(&self) -> &str {
+        &self.challenge_case_reference
+    }
+    fn challenge_closed(&self) -> bool {
+        self.challenge_closed_on.is_some()
+    }
+}
+
+/// REV-8: revocation `id` is contested in court case `case` from `filed_on`.
+pub async fn contest(
+    conn: &mut AnyConnection,
+    id: &str,
+    case: &str,
+    filed_on: NaiveDate,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE revocations SET challenge_case_reference = $2, challenged_on = $3, challenge_closed_on = NULL \
+         WHERE revocation_id = $1",
+    )
+    .bind(id)
+    .bind(case)
+    .bind(iso(filed_on))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// REV-8: the court decided the pending challenge of revocation `id` on `on` (dismissed, or
+/// annulled with REV-5); a revocation never contested is left as it is.
+pub async fn close_challenge(conn: &mut AnyConnection, id: &str, on: NaiveDate) -> Result<()> {
+    sqlx::query(
+        "UPDATE revocations SET challenge_closed_on = $2 \
+         WHERE revocation_id = $1 AND challenge_case_reference <> '' AND challenge_closed_on IS NULL",
+    )
+    .bind(id)
+    .bind(iso(on))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub(super) fn revocation_from_row(row: &AnyRow) -> Result<RevocationRow> {
     Ok(RevocationRow {
         revocation_id: row.try_get("revocation_id")?,
@@ -57,6 +103,9 @@ pub(super) fn revocation_from_row(row: &AnyRow) -> Result<RevocationRow> {
         court_reference: row.try_get("court_reference")?,
         court_decision_on: opt_date(row, "court_decision_on")?,
         annulled_at: opt_instant(row, "annulled_at")?,
+        challenge_case_reference: row.try_get("challenge_case_reference")?,
+        challenged_on: opt_date(row, "challenged_on")?,
+        challenge_closed_on: opt_date(row, "challenge_closed_on")?,
     })
 }
 
