@@ -51,6 +51,10 @@ pub enum VerificationError {
     Ver7OfficerRequired,
     #[error("is required (VER-8)")]
     Ver8OfficerRequired,
+    #[error("is required: what the officer saw in REX (VER-3)")]
+    Ver3SeenRequired,
+    #[error("is required: who consulted REX (VER-3)")]
+    Ver3OfficerRequired,
     #[error("{}", .0.reason)]
     Malformed(Malformed),
     /// A field past its limit of length or characters.
@@ -126,9 +130,11 @@ impl VerificationError {
             Self::Reg7RegistrationNumber(_) => "registration_number",
             Self::Ver2ResponsibleOfficerRequired => "responsible_officer_id",
             Self::Ver2ReceivedInTheFuture { .. } | Self::IntakeOutOfCalendar(_) => "received_at",
-            Self::Ver6OfficerRequired | Self::Ver7OfficerRequired | Self::Ver8OfficerRequired => {
-                "officer_id"
-            }
+            Self::Ver6OfficerRequired
+            | Self::Ver7OfficerRequired
+            | Self::Ver8OfficerRequired
+            | Self::Ver3OfficerRequired => "officer_id",
+            Self::Ver3SeenRequired => "seen",
             Self::Ver6FindingsRequired => "findings",
             Self::Ver6UnknownDocument { index, .. } => {
                 return Some(format!("findings[{index}].document_id"));

@@ -319,3 +319,52 @@ impl RevocationInput {
 
 #[cfg(test)]
 mod tests;
+
+/// A consultation of REX data in a case (VER-3, restated): which number, what was seen, who.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RexConsultationInput {
+    pub registration_number: RegistrationNumber,
+    pub seen: String,
+    pub officer_id: OfficerId,
+}
+
+impl RexConsultationInput {
+    /// Every problem at once: the number (REG-7), what was seen, who.
+    pub fn parse(number: &str, seen: &str, officer_id: &str) -> Result<Self, VerificationError> {
+        let mut problems = Vec::new();
+        over_limit(
+            "registration_number",
+            number,
+            limits::IDENTIFIER,
+            &mut problems,
+        );
+        over_limit("seen", seen, limits::NOTE, &mut problems);
+        over_limit("officer_id", officer_id, limits::IDENTIFIER, &mut problems);
+        if !problems.is_empty() {
+            return Err(VerificationError::Invalid(problems));
+        }
+        let number = number
+            .trim()
+            .parse::<RegistrationNumber>()
+            .map_err(|e| problems.push(VerificationError::Reg7RegistrationNumber(e)))
+            .ok();
+        let seen = non_blank(seen);
+        if seen.is_none() {
+            problems.push(VerificationError::Ver3SeenRequired);
+        }
+        let officer_id = OfficerId::parse(officer_id);
+        if officer_id.is_none() {
+            problems.push(VerificationError::Ver3OfficerRequired);
+        }
+        match (number, seen, officer_id) {
+            (Some(registration_number), Some(seen), Some(officer_id)) if problems.is_empty() => {
+                Ok(Self {
+                    registration_number,
+                    seen,
+                    officer_id,
+                })
+            }
+            _ => Err(VerificationError::Invalid(problems)),
+        }
+    }
+}

@@ -22,7 +22,8 @@ pub use decide::{
 };
 pub use error::{ErrorKind, Malformed, VerificationError};
 pub use input::{
-    CheckInput, ConclusionInput, NewCase, OfficerId, OpenCaseFields, RevocationInput, Signatory,
+    CheckInput, ConclusionInput, NewCase, OfficerId, OpenCaseFields, RevocationInput,
+    RexConsultationInput, Signatory,
 };
 pub use state::{CaseStatus, Country, Outcome, RevocationGround, UnknownName};
 pub use timeline::{CaseDates, CaseStep, Periods, Timeline, timeline};

@@ -15,4 +15,5 @@ pub const ACCESS: AccessTable = rex_runtime::access_table! {
     RecordCheck => Access::Roles(MINISTRY, &[]),
     IssueConclusion => Access::Roles(MINISTRY, &[]),
     RequestRevocation => Access::Roles(MINISTRY, &[]),
+    RecordRexConsultation => Access::Roles(MINISTRY, &[]),
 };

@@ -90,6 +90,16 @@ impl Ministry {
             revocation_answer: c.revocation_answer.clone(),
             opened_at: Some(timestamp_to_proto(c.opened_at)),
             received_on: Some(date_to_proto(c.received_on)),
+            rex_consultations: row
+                .consultations
+                .iter()
+                .map(|k| rex_proto::verification::RexConsultation {
+                    registration_number: k.registration_number.clone(),
+                    seen: k.seen.clone(),
+                    officer_id: k.officer_id.clone(),
+                    consulted_at: Some(timestamp_to_proto(k.consulted_at)),
+                })
+                .collect(),
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod access;
 mod answer;
 mod check;
 mod conclusion;
+mod consultation;
 mod dossier;
 mod error;
 mod open;
@@ -170,6 +171,16 @@ impl VerificationService for Ministry {
         let officer = acting_officer(&request, &request.get_ref().officer_id)?;
         Ok(Response::new(
             self.check(request.into_inner(), officer).await?,
+        ))
+    }
+
+    async fn record_rex_consultation(
+        &self,
+        request: Request<RecordRexConsultationRequest>,
+    ) -> Reply<RecordRexConsultationResponse> {
+        let officer = acting_officer(&request, &request.get_ref().officer_id)?;
+        Ok(Response::new(
+            self.consult(request.into_inner(), officer).await?,
         ))
     }
 

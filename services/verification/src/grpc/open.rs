@@ -102,6 +102,7 @@ impl Ministry {
         let answer = self.answer_open(store::CaseRow {
             case,
             dossier: None,
+            consultations: Vec::new(),
         })?;
         if let Some(case) = &answer.case {
             tracing::info!(case_id = %case.case_id, %country, reference = %request.foreign_reference, number = %request.registration_number, at_risk = case.at_risk, "verification case opened (VER-1)");

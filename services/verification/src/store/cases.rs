@@ -21,6 +21,60 @@ pub struct CaseRow {
     pub case: Case,
     /// The registration service's `GetDossierResponse` as received (VER-5).
     pub dossier: Option<Vec<u8>>,
+    /// Each consultation of REX data in the case, oldest first (VER-3).
+    pub consultations: Vec<Consultation>,
+}
+
+/// A consultation of REX data as kept (VER-3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consultation {
+    pub registration_number: String,
+    pub seen: String,
+    pub officer_id: String,
+    pub consulted_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Records a consultation of REX data in case `case_id` (VER-3).
+pub async fn record_consultation(
+    conn: &mut AnyConnection,
+    case_id: &str,
+    c: &Consultation,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO rex_consultations (case_id, seq, registration_number, seen, officer_id, consulted_at) \
+         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM rex_consultations WHERE case_id = $1), $2, $3, $4, $5)",
+    )
+    .bind(case_id)
+    .bind(&c.registration_number)
+    .bind(&c.seen)
+    .bind(&c.officer_id)
+    .bind(instant_to_db(c.consulted_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `row` with its consultations read.
+async fn consulted(conn: &mut AnyConnection, mut row: CaseRow) -> Result<CaseRow> {
+    let rows = sqlx::query(
+        "SELECT registration_number, seen, officer_id, consulted_at FROM rex_consultations \
+         WHERE case_id = $1 ORDER BY seq",
+    )
+    .bind(&row.case.case_id)
+    .fetch_all(conn)
+    .await?;
+    row.consultations = rows
+        .iter()
+        .map(|r| {
+            Ok(Consultation {
+                registration_number: r.try_get("registration_number")?,
+                seen: r.try_get("seen")?,
+                officer_id: r.try_get("officer_id")?,
+                consulted_at: instant(r, "consulted_at")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(row)
 }
 
 /// Outcomes are stored under the contract's names (`VERIFICATION_OUTCOME_…`), '' for none.
@@ -101,15 +155,19 @@ fn case_from_row(row: &AnyRow) -> Result<CaseRow> {
     Ok(CaseRow {
         case,
         dossier: row.try_get("dossier")?,
+        consultations: Vec::new(),
     })
 }
 
 pub async fn get_case(conn: &mut AnyConnection, id: &str) -> Result<Option<CaseRow>> {
     let row = sqlx::query("SELECT * FROM cases WHERE case_id = $1")
         .bind(id)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    row.as_ref().map(case_from_row).transpose()
+    match row.as_ref().map(case_from_row).transpose()? {
+        Some(case) => Ok(Some(consulted(conn, case).await?)),
+        None => Ok(None),
+    }
 }
 
 pub async fn case_by_reference(
@@ -121,9 +179,12 @@ pub async fn case_by_reference(
         sqlx::query("SELECT * FROM cases WHERE requesting_country = $1 AND foreign_reference = $2")
             .bind(country.as_str())
             .bind(reference)
-            .fetch_optional(conn)
+            .fetch_optional(&mut *conn)
             .await?;
-    row.as_ref().map(case_from_row).transpose()
+    match row.as_ref().map(case_from_row).transpose()? {
+        Some(case) => Ok(Some(consulted(conn, case).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Cases in `status` (none: all), oldest first.
@@ -132,9 +193,13 @@ pub async fn cases(conn: &mut AnyConnection, status: Option<CaseStatus>) -> Resu
         "SELECT * FROM cases WHERE ($1 = '' OR status = $1) ORDER BY opened_at, case_id",
     )
     .bind(status.map_or("", CaseStatus::as_str))
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    rows.iter().map(case_from_row).collect()
+    let mut cases = Vec::with_capacity(rows.len());
+    for row in &rows {
+        cases.push(consulted(conn, case_from_row(row)?).await?);
+    }
+    Ok(cases)
 }
 
 pub async fn insert_case(conn: &mut AnyConnection, c: &Case) -> Result<()> {

@@ -5,8 +5,9 @@ mod cases;
 mod jobs;
 
 pub use cases::{
-    CaseRow, case_by_reference, cases, close, conclude, get_case, insert_case, outcome_name,
-    record_check, request_dossier, request_revocation, store_dossier,
+    CaseRow, Consultation, case_by_reference, cases, close, conclude, get_case, insert_case,
+    outcome_name, record_check, record_consultation, request_dossier, request_revocation,
+    store_dossier,
 };
 pub use jobs::{
     Job, JobKind, claim_job, due_jobs, finish_job, insert_job, job_in_flight, mark_step,
