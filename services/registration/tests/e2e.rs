@@ -1844,7 +1844,7 @@ async fn a_database_migrated_by_a_newer_version_is_refused_with_a_clear_message(
             .unwrap_err()
             .to_string();
     assert!(
-        err.contains("schema version 9999, newer than this release knows (7)"),
+        err.contains("schema version 9999, newer than this release knows (8)"),
         "{err}"
     );
 }
@@ -2015,3 +2015,136 @@ async fn every_call_gets_a_correlation_id_in_its_response() {
         "bus-4711"
     );
 }
+
+// ---- REG-13: the list of authorized persons to Norway's and Switzerland's customs ---------------
+
+fn sending(country: ImportingCountry, on: &str, key: &str) -> RecordPersonListSendingRequest {
+    RecordPersonListSendingRequest {
+        idempotency_key: key.into(),
+        importing_country: country as i32,
+        sent_on: Some(pdate(on)),
+        addressee: match country {
+            ImportingCountry::No => "Tolletaten (Norwegian Customs)".into(),
+            _ => "Federal Office for Customs and Border Security".into(),
+        },
+        channel: "diplomatic note".into(),
+        reference: format!("MTI-REG13-{key}"),
+    }
+}
+
+async fn owed_to(s: &mut RegistrationService) -> Vec<i32> {
+    s.client
+        .list_person_list_sendings(ListPersonListSendingsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .owed_to
+}
+
+async fn reg_13_each_sending_of_the_list_is_recorded_and_a_change_owes_it_again(
+    mut s: RegistrationService,
+) {
+    let (no, ch) = (ImportingCountry::No as i32, ImportingCountry::Ch as i32);
+    s.set_today("2026-03-20");
+    assert_eq!(
+        owed_to(&mut s).await,
+        Vec::<i32>::new(),
+        "an empty list is owed to no one"
+    );
+    s.authorized_person().await;
+    assert_eq!(owed_to(&mut s).await, [no, ch]);
+    // Sent to Norway: what was sent is the list as it stood.
+    let sent = s
+        .client
+        .record_person_list_sending(sending(ImportingCountry::No, "2026-03-20", "no-1"))
+        .await
+        .unwrap()
+        .into_inner()
+        .sending
+        .unwrap();
+    let ids: Vec<&str> = sent.persons.iter().map(|p| p.person_id.as_str()).collect();
+    assert_eq!(ids, [scenario::OFFICER]);
+    assert_eq!(sent.reference, "MTI-REG13-no-1");
+    assert_eq!(sent.acknowledged_on, None);
+    assert_eq!(owed_to(&mut s).await, [ch]);
+    // Norway acknowledges; not before it was sent.
+    let early = s
+        .client
+        .acknowledge_person_list_sending(AcknowledgePersonListSendingRequest {
+            sending_id: sent.sending_id.clone(),
+            acknowledged_on: Some(pdate("2026-03-19")),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::InvalidArgument, "{}", early.message());
+    let acknowledged = s
+        .client
+        .acknowledge_person_list_sending(AcknowledgePersonListSendingRequest {
+            sending_id: sent.sending_id.clone(),
+            acknowledged_on: Some(pdate("2026-03-24")),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .sending
+        .unwrap();
+    assert_eq!(acknowledged.acknowledged_on, Some(pdate("2026-03-24")));
+    s.client
+        .record_person_list_sending(sending(ImportingCountry::Ch, "2026-03-20", "ch-1"))
+        .await
+        .unwrap();
+    assert_eq!(owed_to(&mut s).await, Vec::<i32>::new());
+    // A change of the list owes it to both again.
+    s.client
+        .save_authorized_person(SaveAuthorizedPersonRequest {
+            idempotency_key: String::new(),
+            person: Some(AuthorizedPerson {
+                phone: "+7 7172 55 09 09".into(),
+                ..scenario::authorized_person()
+            }),
+        })
+        .await
+        .unwrap();
+    assert_eq!(owed_to(&mut s).await, [no, ch]);
+    let all = s
+        .client
+        .list_person_list_sendings(ListPersonListSendingsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .sendings;
+    assert_eq!(all.len(), 2, "each sending kept");
+    // Bad input names each field and the rule.
+    let bad = s
+        .client
+        .record_person_list_sending(RecordPersonListSendingRequest {
+            importing_country: 0,
+            addressee: String::new(),
+            ..sending(ImportingCountry::No, "2026-03-20", "bad")
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    for part in [
+        "importing_country: must be NO or CH",
+        "addressee: ",
+        "(REG-13)",
+    ] {
+        assert!(bad.message().contains(part), "{part} in {}", bad.message());
+    }
+    let unknown = s
+        .client
+        .acknowledge_person_list_sending(AcknowledgePersonListSendingRequest {
+            sending_id: "nope".into(),
+            acknowledged_on: Some(pdate("2026-03-24")),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound, "{}", unknown.message());
+}
+on_both_backends!(
+    spawn_registration => reg_13_each_sending_of_the_list_is_recorded_and_a_change_owes_it_again
+);

@@ -48,6 +48,35 @@ impl AuthorizedPerson {
     }
 }
 
+/// REG-13: the list as it is sent to a country's customs: every person, active or not, one
+/// line each in id order, with what the customs need. Two sendings of the same text sent the
+/// same list.
+pub fn list_text(persons: &[AuthorizedPerson]) -> String {
+    let mut sorted: Vec<&AuthorizedPerson> = persons.iter().collect();
+    sorted.sort_by(|a, b| a.person_id.cmp(&b.person_id));
+    sorted
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                p.person_id,
+                p.full_name,
+                p.position,
+                p.branch_code,
+                p.phone,
+                p.email,
+                if p.active { "active" } else { "inactive" }
+            )
+        })
+        .collect()
+}
+
+/// REG-13 (completed): a country's customs are owed the list when they have never been sent
+/// it, or it changed since the last sending to them; an empty list is owed to no one.
+pub fn sending_owed(current: &str, last_sent: Option<&str>) -> bool {
+    !current.is_empty() && last_sent != Some(current)
+}
+
 /// REG-13: a change of the list is notified only when it changes what is forwarded.
 pub fn list_changed(before: Option<&AuthorizedPerson>, after: &AuthorizedPerson) -> bool {
     before.is_none_or(|b| b.differs_from(after))
@@ -56,6 +85,30 @@ pub fn list_changed(before: Option<&AuthorizedPerson>, after: &AuthorizedPerson)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(id: &str, active: bool) -> AuthorizedPerson {
+        AuthorizedPerson {
+            person_id: id.into(),
+            full_name: "Айгерім Сәрсенбаева".into(),
+            position: "главный специалист".into(),
+            branch_code: "002".into(),
+            phone: "+7 7172 55 01 02".into(),
+            email: "a@atameken.kz".into(),
+            active,
+        }
+    }
+
+    #[test]
+    fn reg_13_the_list_is_owed_again_after_any_change_since_its_last_sending() {
+        let sent = list_text(&[person("AP-2", true), person("AP-1", true)]);
+        // The same list in another order is the same list.
+        let same = list_text(&[person("AP-1", true), person("AP-2", true)]);
+        assert!(!sending_owed(&same, Some(&sent)));
+        let changed = list_text(&[person("AP-1", true), person("AP-2", false)]);
+        assert!(sending_owed(&changed, Some(&sent)));
+        assert!(sending_owed(&sent, None), "never sent");
+        assert!(!sending_owed("", None), "no one to send");
+    }
 
     #[test]
     fn reg_13_only_a_change_of_what_is_forwarded_is_notified() {

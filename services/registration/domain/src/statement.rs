@@ -15,6 +15,20 @@ pub enum Country {
 }
 
 impl Country {
+    pub const ALL: [Country; 2] = [Country::Norway, Country::Switzerland];
+
+    /// As stored: `NO`, `CH`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Country::Norway => "NO",
+            Country::Switzerland => "CH",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
     /// The value above which the statement must carry a registration number (REG-12), in the
     /// country's own currency.
     pub fn threshold(self) -> (Decimal, &'static str) {

@@ -53,4 +53,8 @@ pub const ACCESS: AccessTable = rex_runtime::access_table! {
     ValidateStatements => Access::Public,
     SaveAuthorizedPerson => Access::Roles(ATAMEKEN, &[]),
     ListAuthorizedPersons => Access::Roles(OFFICERS, &[]),
+    // REG-13: the authorized body (the Ministry) sends the list; Atameken may see what was sent.
+    RecordPersonListSending => Access::Roles(&[Role::MINISTRY_OFFICER], &[]),
+    AcknowledgePersonListSending => Access::Roles(&[Role::MINISTRY_OFFICER], &[]),
+    ListPersonListSendings => Access::Roles(OFFICERS, &[]),
 };

@@ -313,6 +313,8 @@ audit_subject! {
     ReinstateRegistrationResponse => |a| number(a.registration.as_ref());
     ContestRevocationResponse => |a| number(a.registration.as_ref());
     DismissChallengeResponse => |a| number(a.registration.as_ref());
+    RecordPersonListSendingResponse => |a| a.sending.as_ref().map(|s| s.sending_id.clone()).unwrap_or_default();
+    AcknowledgePersonListSendingResponse => |a| a.sending.as_ref().map(|s| s.sending_id.clone()).unwrap_or_default();
     DecideChangeResponse => |a| number(a.registration.as_ref());
     SubmitChangeResponse => |a| a.change.as_ref().map(|x| x.registration_number.clone()).unwrap_or_default();
     SaveAuthorizedPersonResponse => |a| a.person.as_ref().map(|x| x.person_id.clone()).unwrap_or_default();
@@ -414,4 +416,10 @@ rpcs! {
         => caller persons::save;
     list_authorized_persons(ListAuthorizedPersonsRequest) -> ListAuthorizedPersonsResponse
         => inner persons::list;
+    record_person_list_sending(RecordPersonListSendingRequest) -> RecordPersonListSendingResponse
+        => caller persons::record_sending;
+    acknowledge_person_list_sending(AcknowledgePersonListSendingRequest)
+        -> AcknowledgePersonListSendingResponse => inner persons::acknowledge_sending;
+    list_person_list_sendings(ListPersonListSendingsRequest) -> ListPersonListSendingsResponse
+        => inner persons::list_sendings;
 }

@@ -1,9 +1,13 @@
 //! SaveAuthorizedPerson and ListAuthorizedPersons (REG-13).
 
+use prost::Message;
+use rex_proto::common::ImportingCountry;
 use rex_proto::registration::*;
 use rex_registration_domain::person::{self, AuthorizedPerson};
+use rex_registration_domain::statement::Country;
 use rex_registration_domain::{NoticeChannel, checks, limits, number};
 use rex_runtime::auth::{Caller, ensure_branch};
+use rex_runtime::convert::{date_from_proto, date_to_proto, timestamp_to_proto};
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field, quote};
 use tonic::Status;
 
@@ -146,5 +150,188 @@ pub(super) async fn list(
         .map_err(db_err)?;
     Ok(ListAuthorizedPersonsResponse {
         persons: rows.iter().map(convert::person_proto).collect(),
+    })
+}
+
+/// The sending as the contract shows it, with the list as it was sent.
+fn sending_proto(s: &store::ListSendingRow) -> Result<PersonListSending, Status> {
+    let sent = ListAuthorizedPersonsResponse::decode(s.persons.as_slice()).map_err(internal)?;
+    Ok(PersonListSending {
+        sending_id: s.sending_id.clone(),
+        importing_country: match s.country {
+            Country::Norway => ImportingCountry::No as i32,
+            Country::Switzerland => ImportingCountry::Ch as i32,
+        },
+        sent_on: Some(date_to_proto(s.sent_on)),
+        addressee: s.addressee.clone(),
+        channel: s.channel.clone(),
+        reference: s.reference.clone(),
+        persons: sent.persons,
+        recorded_by: s.recorded_by.clone(),
+        recorded_at: Some(timestamp_to_proto(s.recorded_at)),
+        acknowledged_on: s.acknowledged_on.map(date_to_proto),
+    })
+}
+
+/// Who records a sending: the token's subject (development without tokens says so).
+fn recorder(caller: Option<&Caller>) -> String {
+    caller.map_or_else(|| "(no authentication)".to_owned(), |c| c.sub.clone())
+}
+
+/// RecordPersonListSending (REG-13): the list as it stands now is what was sent.
+pub(super) async fn record_sending(
+    registry: &Registry,
+    caller: Option<Caller>,
+    req: RecordPersonListSendingRequest,
+) -> Result<RecordPersonListSendingResponse, Status> {
+    let mut v = missing(&[
+        (
+            "addressee",
+            &req.addressee,
+            "REG-13: the customs authority addressed",
+        ),
+        ("channel", &req.channel, "REG-13: how the list was sent"),
+        (
+            "reference",
+            &req.reference,
+            "REG-13: the sending's outgoing reference",
+        ),
+    ]);
+    v.extend(limited(&[
+        ("addressee", &req.addressee, limits::NAME),
+        ("channel", &req.channel, limits::IDENTIFIER),
+        ("reference", &req.reference, limits::IDENTIFIER),
+    ]));
+    let country = match ImportingCountry::try_from(req.importing_country) {
+        Ok(ImportingCountry::No) => Some(Country::Norway),
+        Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
+        _ => {
+            v.push(FieldViolation::new(
+                "importing_country",
+                "must be NO or CH: the list goes to the customs of Norway and Switzerland (REG-13)",
+            ));
+            None
+        }
+    };
+    let sent_on = date_from_proto("sent_on", req.sent_on.as_ref())
+        .map_err(|e| v.push(e))
+        .ok();
+    if let Some(on) = sent_on.filter(|on| *on > registry.today()) {
+        v.push(FieldViolation::new(
+            "sent_on",
+            format!("{on} is in the future (REG-13)"),
+        ));
+    }
+    let (Some(country), Some(sent_on)) = (country, sent_on) else {
+        return Err(invalid_argument(&v));
+    };
+    if !v.is_empty() {
+        return Err(invalid_argument(&v));
+    }
+    let recorded_by = recorder(caller.as_ref());
+    let op = async |tx: &mut sqlx::AnyConnection| {
+        let rows = store::persons(tx, true).await.map_err(db_err)?;
+        let persons: Vec<AuthorizedPerson> = rows.iter().map(|r| r.person.clone()).collect();
+        let sent = ListAuthorizedPersonsResponse {
+            persons: rows.iter().map(convert::person_proto).collect(),
+        };
+        let sending = store::ListSendingRow {
+            sending_id: uuid::Uuid::new_v4().to_string(),
+            country,
+            sent_on,
+            addressee: req.addressee.trim().to_owned(),
+            channel: req.channel.trim().to_owned(),
+            reference: req.reference.trim().to_owned(),
+            list_text: person::list_text(&persons),
+            persons: sent.encode_to_vec(),
+            recorded_by: recorded_by.clone(),
+            recorded_at: registry.now(),
+            acknowledged_on: None,
+        };
+        store::insert_list_sending(tx, &sending)
+            .await
+            .map_err(db_err)?;
+        tracing::info!(country = country.code(), persons = persons.len(), reference = %sending.reference, "list of authorized persons sent (REG-13)");
+        Ok(RecordPersonListSendingResponse {
+            sending: Some(sending_proto(&sending)?),
+        })
+    };
+    registry
+        .idempotent("RecordPersonListSending", &req.idempotency_key, &req, op)
+        .await
+}
+
+/// AcknowledgePersonListSending (REG-13).
+pub(super) async fn acknowledge_sending(
+    registry: &Registry,
+    req: AcknowledgePersonListSendingRequest,
+) -> Result<AcknowledgePersonListSendingResponse, Status> {
+    let on = date_from_proto("acknowledged_on", req.acknowledged_on.as_ref())
+        .map_err(|e| invalid_argument(&[e]))?;
+    let id = req.sending_id.trim().to_owned();
+    let op = async |tx: &mut sqlx::AnyConnection| {
+        let not_found = || Status::not_found(format!("no sending {} (REG-13)", quote(&id)));
+        let before = store::list_sending(tx, &id)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(not_found)?;
+        if on < before.sent_on {
+            return Err(invalid_field(
+                "acknowledged_on",
+                format!("{on} is before the sending of {} (REG-13)", before.sent_on),
+            ));
+        }
+        store::acknowledge_list_sending(tx, &id, on)
+            .await
+            .map_err(db_err)?;
+        let after = store::list_sending(tx, &id)
+            .await
+            .map_err(db_err)?
+            .ok_or_else(not_found)?;
+        Ok(AcknowledgePersonListSendingResponse {
+            sending: Some(sending_proto(&after)?),
+        })
+    };
+    registry
+        .idempotent(
+            "AcknowledgePersonListSending",
+            &req.idempotency_key,
+            &req,
+            op,
+        )
+        .await
+}
+
+/// ListPersonListSendings (REG-13): every sending, and whose customs are owed the list now.
+pub(super) async fn list_sendings(
+    registry: &Registry,
+    _req: ListPersonListSendingsRequest,
+) -> Result<ListPersonListSendingsResponse, Status> {
+    let mut conn = registry.db.pool.acquire().await.map_err(db_err)?;
+    let rows = store::persons(&mut conn, true).await.map_err(db_err)?;
+    let persons: Vec<AuthorizedPerson> = rows.iter().map(|r| r.person.clone()).collect();
+    let current = person::list_text(&persons);
+    let sendings = store::list_sendings(&mut conn).await.map_err(db_err)?;
+    let owed_to = Country::ALL
+        .into_iter()
+        .filter(|country| {
+            let last = sendings
+                .iter()
+                .rev()
+                .find(|s| s.country == *country)
+                .map(|s| s.list_text.as_str());
+            person::sending_owed(&current, last)
+        })
+        .map(|country| match country {
+            Country::Norway => ImportingCountry::No as i32,
+            Country::Switzerland => ImportingCountry::Ch as i32,
+        })
+        .collect();
+    Ok(ListPersonListSendingsResponse {
+        sendings: sendings
+            .iter()
+            .map(sending_proto)
+            .collect::<Result<_, _>>()?,
+        owed_to,
     })
 }
