@@ -988,6 +988,23 @@ async fn rev_5_a_court_decision_is_executed_beside_a_newer_number_until_the_expo
             "{number} is active"
         );
     }
+    // Both registrations show the open question, due as the answer said.
+    for (number, other) in [(&first, &second), (&second, &first)] {
+        let reg = s
+            .client
+            .get_registration(GetRegistrationRequest {
+                registration_number: number.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .registration
+            .unwrap();
+        assert_eq!(&reg.court_choice_other_number, other);
+        let step = reg.court_choice_step.unwrap();
+        assert_eq!(step.rule_id, "REV-5-choice");
+        assert_eq!(step.due.unwrap().due, Some(pdate("2026-05-08")));
+    }
     // The exporter keeps the first: its request revokes the second and answers the question.
     s.set_today("2026-05-06");
     s.revoke_at_exporters_request(&second, "2026-05-06").await;
@@ -1001,6 +1018,17 @@ async fn rev_5_a_court_decision_is_executed_beside_a_newer_number_until_the_expo
         (kept.as_str(), resolved.as_str()),
         (first.as_str(), "2026-05-06")
     );
+    let kept = s
+        .client
+        .get_registration(GetRegistrationRequest {
+            registration_number: first.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .registration
+        .unwrap();
+    assert!(kept.court_choice_other_number.is_empty() && kept.court_choice_step.is_none());
     // And REG-10 holds again: the one active number is the first, counted as such.
     let again = s.submit(scenario::paper(0, "2026-05-06")).await;
     let err = s

@@ -62,6 +62,9 @@ impl Registry {
         conn: &mut sqlx::AnyConnection,
         row: &RegistrationRow,
     ) -> Result<Registration, Status> {
+        let choice = store::open_court_choice(conn, &row.registration_number)
+            .await
+            .map_err(db_err)?;
         let mut revocations = Vec::new();
         for r in store::revocations_of(conn, &row.registration_number)
             .await
@@ -110,6 +113,20 @@ impl Registry {
             )?),
             revocations,
             regional_branch_code: row.branch_code.clone(),
+            court_choice_other_number: choice
+                .as_ref()
+                .map(|c| {
+                    if c.reinstated_number == row.registration_number {
+                        c.newer_number.clone()
+                    } else {
+                        c.reinstated_number.clone()
+                    }
+                })
+                .unwrap_or_default(),
+            court_choice_step: choice
+                .as_ref()
+                .map(|c| self.step_proto(self.periods.court_choice, c.raised_on, None))
+                .transpose()?,
         })
     }
 

@@ -338,3 +338,28 @@ pub async fn resolve_court_choice(
     set_beside_newer(conn, &kept, false).await?;
     Ok(Some(kept))
 }
+
+/// The open question which number to keep (REV-5) that `number` is part of, if any.
+pub async fn open_court_choice(
+    conn: &mut AnyConnection,
+    number: &str,
+) -> Result<Option<CourtChoice>> {
+    let row = sqlx::query(
+        "SELECT * FROM court_choices WHERE resolved_on IS NULL \
+         AND (reinstated_number = $1 OR newer_number = $1) ORDER BY raised_on LIMIT 1",
+    )
+    .bind(number)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(CourtChoice {
+            choice_id: r.try_get("choice_id")?,
+            exporter_tin: r.try_get("exporter_tin")?,
+            reinstated_number: r.try_get("reinstated_number")?,
+            newer_number: r.try_get("newer_number")?,
+            raised_on: date(&r, "raised_on")?,
+            due_on: date(&r, "due_on")?,
+        })
+    })
+    .transpose()
+}
