@@ -4,6 +4,7 @@
 
 use rex_proto::common::{self, BilingualText, Document, DocumentKind, Language};
 use rex_proto::registration as pb;
+use rex_registration_domain::statement::Country;
 use rex_registration_domain::{self as domain, form};
 
 use crate::store::PersonRow;
@@ -191,5 +192,21 @@ pub fn statement_reason_proto(r: domain::statement::Reason) -> pb::StatementReas
         Reason::CountryMismatch => pb::StatementReason::CountryMismatch,
         Reason::OriginCriterionMissing => pb::StatementReason::OriginCriterionMissing,
         Reason::OriginCountryMissing => pb::StatementReason::OriginCountryMissing,
+    }
+}
+
+/// An importing country of the contract; none for UNSPECIFIED or an unknown number.
+pub fn importing_country(code: i32) -> Option<Country> {
+    match common::ImportingCountry::try_from(code) {
+        Ok(common::ImportingCountry::No) => Some(Country::Norway),
+        Ok(common::ImportingCountry::Ch) => Some(Country::Switzerland),
+        _ => None,
+    }
+}
+
+pub fn importing_country_proto(country: Country) -> common::ImportingCountry {
+    match country {
+        Country::Norway => common::ImportingCountry::No,
+        Country::Switzerland => common::ImportingCountry::Ch,
     }
 }

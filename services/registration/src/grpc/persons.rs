@@ -1,7 +1,6 @@
 //! SaveAuthorizedPerson and ListAuthorizedPersons (REG-13).
 
 use prost::Message;
-use rex_proto::common::ImportingCountry;
 use rex_proto::registration::*;
 use rex_registration_domain::person::{self, AuthorizedPerson};
 use rex_registration_domain::statement::Country;
@@ -158,10 +157,7 @@ fn sending_proto(s: &store::ListSendingRow) -> Result<PersonListSending, Status>
     let sent = ListAuthorizedPersonsResponse::decode(s.persons.as_slice()).map_err(internal)?;
     Ok(PersonListSending {
         sending_id: s.sending_id.clone(),
-        importing_country: match s.country {
-            Country::Norway => ImportingCountry::No as i32,
-            Country::Switzerland => ImportingCountry::Ch as i32,
-        },
+        importing_country: convert::importing_country_proto(s.country) as i32,
         sent_on: Some(date_to_proto(s.sent_on)),
         addressee: s.addressee.clone(),
         channel: s.channel.clone(),
@@ -202,17 +198,13 @@ pub(super) async fn record_sending(
         ("channel", &req.channel, limits::IDENTIFIER),
         ("reference", &req.reference, limits::IDENTIFIER),
     ]));
-    let country = match ImportingCountry::try_from(req.importing_country) {
-        Ok(ImportingCountry::No) => Some(Country::Norway),
-        Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
-        _ => {
-            v.push(FieldViolation::new(
-                "importing_country",
-                "must be NO or CH: the list goes to the customs of Norway and Switzerland (REG-13)",
-            ));
-            None
-        }
-    };
+    let country = convert::importing_country(req.importing_country);
+    if country.is_none() {
+        v.push(FieldViolation::new(
+            "importing_country",
+            "must be NO or CH: the list goes to the customs of Norway and Switzerland (REG-13)",
+        ));
+    }
     let sent_on = date_from_proto("sent_on", req.sent_on.as_ref())
         .map_err(|e| v.push(e))
         .ok();
@@ -322,10 +314,7 @@ pub(super) async fn list_sendings(
                 .map(|s| s.list_text.as_str());
             person::sending_owed(&current, last)
         })
-        .map(|country| match country {
-            Country::Norway => ImportingCountry::No as i32,
-            Country::Switzerland => ImportingCountry::Ch as i32,
-        })
+        .map(|country| convert::importing_country_proto(country) as i32)
         .collect();
     Ok(ListPersonListSendingsResponse {
         sendings: sendings

@@ -2,11 +2,11 @@
 //! (REG-12), and the search by TIN of the public site.
 
 use prost::Message;
-use rex_proto::common::{self, ImportingCountry};
+use rex_proto::common;
 use rex_proto::registration::*;
 use rex_registration_domain::Tin;
 use rex_registration_domain::statement::{
-    self, Consignment, Country, Field, InputProblem, NumberOnDate, StatementCheck,
+    self, Consignment, Field, InputProblem, NumberOnDate, StatementCheck,
 };
 use rex_runtime::convert::date_from_proto;
 use rex_runtime::status::{FieldViolation, internal, invalid_argument, invalid_field};
@@ -149,11 +149,7 @@ impl Registry {
         if !beyond.is_empty() {
             return Err(StatementRefusal::Input(beyond));
         }
-        let country = match ImportingCountry::try_from(req.importing_country) {
-            Ok(ImportingCountry::No) => Some(Country::Norway),
-            Ok(ImportingCountry::Ch) => Some(Country::Switzerland),
-            _ => None,
-        };
+        let country = convert::importing_country(req.importing_country);
         let statement_date = date_from_proto("statement_date", req.statement_date.as_ref())
             .map_err(|v| v.description);
         let consignment = statement::read_consignment(
@@ -226,11 +222,9 @@ impl Registry {
                 registration_number: p.number.unwrap_or_default(),
                 origin_criterion: p.criterion.unwrap_or_default(),
                 hs_code: p.hs_code.unwrap_or_default(),
-                importing_country: match p.country {
-                    Some(Country::Norway) => ImportingCountry::No as i32,
-                    Some(Country::Switzerland) => ImportingCountry::Ch as i32,
-                    None => 0,
-                },
+                importing_country: p
+                    .country
+                    .map_or(0, |c| convert::importing_country_proto(c) as i32),
                 kazakhstan_origin: p.kazakhstan_origin,
             }),
             registration,
