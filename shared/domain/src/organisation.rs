@@ -102,10 +102,17 @@ impl Organisations {
         Ok(parsed)
     }
 
-    /// The shipped demonstration details.
+    /// The shipped demonstration details, parsed once: every default of every service and
+    /// test asks for them.
     pub fn shipped() -> Self {
-        // The shipped file is checked by a test; it cannot be wrong at run time.
-        Self::parse(SHIPPED).unwrap_or_else(|e| panic!("the shipped organisations file: {e}"))
+        static PARSED: std::sync::OnceLock<Organisations> = std::sync::OnceLock::new();
+        PARSED
+            .get_or_init(|| {
+                // The shipped file is checked by a test; it cannot be wrong at run time.
+                Self::parse(SHIPPED)
+                    .unwrap_or_else(|e| panic!("the shipped organisations file: {e}"))
+            })
+            .clone()
     }
 
     pub fn of(&self, sender: Sender) -> &Organisation {
