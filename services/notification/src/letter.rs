@@ -19,6 +19,7 @@ use printpdf::{
     CustomPdfConformance, IndirectFontRef, Mm, PdfConformance, PdfDocument, PdfLayerReference,
     Point,
 };
+use rex_domain::text::escape_markup;
 use rex_notification_domain::{Letter, Line};
 
 const REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
@@ -284,15 +285,12 @@ fn text_string(text: &str) -> Object {
     Object::String(bytes, StringFormat::Hexadecimal)
 }
 
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn xmp(title: &str, author: &str, subject: &str) -> String {
-    let (title, author, subject) = (xml_escape(title), xml_escape(author), xml_escape(subject));
+    let (title, author, subject) = (
+        escape_markup(title),
+        escape_markup(author),
+        escape_markup(subject),
+    );
     format!(
         r#"<?xpacket begin="﻿" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">

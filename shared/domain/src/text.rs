@@ -17,6 +17,22 @@ pub fn quote(value: &str) -> String {
     }
 }
 
+/// Text to put into HTML or XML, in an element or a double-quoted attribute: the four
+/// characters that could start markup or end the attribute, escaped.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// What a text field may hold, besides its length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextKind {

@@ -4,6 +4,7 @@
 //! HTML alternative, so the three never say different things.
 
 use chrono::NaiveDate;
+use rex_domain::text::escape_markup;
 use rex_domain::{Organisation, Sender};
 
 use crate::kinds::{Language, NoticeKind};
@@ -224,22 +225,27 @@ impl Letter {
             .code();
         let mut out = format!(
             "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 14px; max-width: 42em\">\n",
-            escape(&self.subject)
+            escape_markup(&self.subject)
         );
         for line in self.lines() {
             let piece = match line {
                 Line::Head(t) => format!(
                     "<div style=\"font-size: 16px; font-weight: bold\">{}</div>",
-                    escape(&t)
+                    escape_markup(&t)
                 ),
                 Line::Small(t) => format!(
                     "<div style=\"font-size: 12px; color: #444\">{}</div>",
-                    escape(&t)
+                    escape_markup(&t)
                 ),
                 Line::Rule => "<hr>".to_owned(),
-                Line::Right(t) => format!("<div style=\"text-align: right\">{}</div>", escape(&t)),
-                Line::Subject(t) => format!("<p style=\"font-weight: bold\">{}</p>", escape(&t)),
-                Line::Text(t) => format!("<div>{}</div>", escape(&t)),
+                Line::Right(t) => format!(
+                    "<div style=\"text-align: right\">{}</div>",
+                    escape_markup(&t)
+                ),
+                Line::Subject(t) => {
+                    format!("<p style=\"font-weight: bold\">{}</p>", escape_markup(&t))
+                }
+                Line::Text(t) => format!("<div>{}</div>", escape_markup(&t)),
                 Line::Gap => "<br>".to_owned(),
             };
             out.push_str(&piece);
@@ -248,22 +254,6 @@ impl Letter {
         out.push_str("</body></html>\n");
         out
     }
-}
-
-/// Text in HTML: the five characters that could start markup or end an attribute.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

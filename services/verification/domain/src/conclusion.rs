@@ -8,6 +8,7 @@ use crate::case::{Case, DossierDocument};
 use crate::input::ConclusionInput;
 use crate::state::Outcome;
 use rex_domain::Language;
+use rex_domain::text::escape_markup;
 
 /// The conclusion as the Ministry sends it back to the requesting country (VER-7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,12 +93,7 @@ impl Conclusion {
 
     /// A printable HTML page in English.
     pub fn to_html(&self) -> String {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-        };
+        let esc = escape_markup;
         let rows: String = self
             .findings
             .iter()
@@ -144,7 +140,7 @@ impl Conclusion {
             concluded = Language::En.long_date(self.concluded_on),
             outcome_text = esc(self.outcome_text),
             text = esc(&self.conclusion),
-            signatory = self.signatory_html(&esc),
+            signatory = self.signatory_html(),
         )
     }
 
@@ -163,7 +159,8 @@ impl Conclusion {
 
     /// The officer by position and name, their id beside; the id alone when the token named
     /// no one.
-    fn signatory_html(&self, esc: &dyn Fn(&str) -> String) -> String {
+    fn signatory_html(&self) -> String {
+        let esc = escape_markup;
         let named: Vec<&str> = [self.officer_position.as_str(), self.officer_name.as_str()]
             .into_iter()
             .filter(|s| !s.is_empty())
