@@ -212,6 +212,19 @@ pub(super) async fn reinstate(
 }
 
 impl Registry {
+    /// The registration `number` and its revocations, oldest first: what REV-5 and REV-8 decide on.
+    async fn with_revocations(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        number: &RegistrationNumber,
+    ) -> Result<(store::RegistrationRow, Vec<store::RevocationRow>), Status> {
+        let reg = self.load_registration(tx, number).await?;
+        let revocations = store::revocations_of(tx, &reg.registration_number)
+            .await
+            .map_err(db_err)?;
+        Ok((reg, revocations))
+    }
+
     async fn reinstate_in(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -219,10 +232,7 @@ impl Registry {
         number: &RegistrationNumber,
         decided_on: NaiveDate,
     ) -> Result<ReinstateRegistrationResponse, Status> {
-        let reg = self.load_registration(tx, number).await?;
-        let revocations = store::revocations_of(tx, &reg.registration_number)
-            .await
-            .map_err(db_err)?;
+        let (reg, revocations) = self.with_revocations(tx, number).await?;
         let index = revocation::revocation_to_annul(
             &reg.registration_number,
             reg.status,
@@ -372,10 +382,7 @@ pub(super) async fn contest(
         ("filed_on", req.filed_on.as_ref()),
     )?;
     let op = async |tx: &mut sqlx::AnyConnection| {
-        let reg = registry.load_registration(tx, &c.number).await?;
-        let revocations = store::revocations_of(tx, &reg.registration_number)
-            .await
-            .map_err(db_err)?;
+        let (reg, revocations) = registry.with_revocations(tx, &c.number).await?;
         let index = revocation::revocation_to_contest(
             &reg.registration_number,
             reg.status,
@@ -410,10 +417,7 @@ pub(super) async fn dismiss(
         ("dismissed_on", req.dismissed_on.as_ref()),
     )?;
     let op = async |tx: &mut sqlx::AnyConnection| {
-        let reg = registry.load_registration(tx, &c.number).await?;
-        let revocations = store::revocations_of(tx, &reg.registration_number)
-            .await
-            .map_err(db_err)?;
+        let (reg, revocations) = registry.with_revocations(tx, &c.number).await?;
         let index =
             revocation::challenge_to_dismiss(&reg.registration_number, &revocations, c.case)
                 .map_err(refused)?;
